@@ -263,6 +263,9 @@ func Share(f Fen, num, den int64) Fen {
 		panic("money.Share: overflow")
 	}
 	q, rem := bits.Div64(hi, lo, d)
+	if q > math.MaxInt64 { // checked before rounding up, which could wrap q to 0
+		panic("money.Share: overflow")
+	}
 	if rem >= d-rem { // rem*2 >= d without overflow
 		q++
 	}
