@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"strconv"
+
+	"ncms/internal/apperr"
+	"ncms/internal/civil"
+	"ncms/internal/money"
+)
+
+// Limits on one case, so that every product fits in 64 bits.
+const (
+	MaxLines     = 2000
+	MaxLineTotal = money.Fen(10_000_000_000) // 100 million yuan
+)
+
+// Reasons a line is fully self-paid (全自费).
+var lineReasons = map[string]Reason{
+	"not_listed":       {"not_listed", "目录外项目", "not in the catalogue"},
+	"class_c":          {"class_c", "丙类项目,全自费", "class C item, fully self-paid"},
+	"level":            {"level", "本级别医疗机构不予报销", "not reimbursable at this institution level"},
+	"not_approved":     {"not_approved", "限定使用项目未经审批", "restricted item used without approval"},
+	"before_admission": {"before_admission", "入院前费用超出可计入天数", "charged too long before admission"},
+}
+
+// LineReason returns the bilingual text of a line's reason code.
+func LineReason(code string) Reason { return lineReasons[code] }
+
+// ClassifyLine splits one line into fully self-paid, over-ceiling, class-B
+// first self-pay and in-scope parts that add up to the line total exactly.
+// level is the visit's institution level code; earliest is the first date a
+// dated line may have (zero: any). Refund lines (negative quantity and
+// total) split the same way with every part negated.
+func ClassifyLine(l *Line, level string, earliest civil.Date) (LineSplit, error) {
+	sp := LineSplit{ID: l.ID, Essential: l.Essential}
+	total, err := lineTotal(l)
+	if err != nil {
+		return sp, err
+	}
+	sp.Total = total
+	if reason := selfPaidReason(l, level, earliest); reason != "" {
+		sp.FullOwn, sp.Reason, sp.Essential = total, reason, false
+		return sp, nil
+	}
+	inCeil := total
+	if l.PriceCap > 0 && l.Price > l.PriceCap && l.Qty != 0 {
+		inCeil = Amount(l.Qty, l.PriceCap) // R1: quantity × ceiling, to the fen
+		sp.OverLimit = total - inCeil
+	}
+	if l.Class == ClassB {
+		sp.FirstSelf = inCeil.MulRate(money.Rate(l.SelfPay)) // R2: class-B first self-pay
+	}
+	sp.InScope = inCeil - sp.FirstSelf
+	return sp, nil
+}
+
+func selfPaidReason(l *Line, level string, earliest civil.Date) string {
+	switch {
+	case l.Class == ClassNone:
+		return "not_listed"
+	case l.Class == ClassC:
+		return "class_c"
+	case len(l.Levels) > 0 && !contains(l.Levels, level):
+		return "level"
+	case l.Approval == 2 || (l.Restricted && l.Approval != 1):
+		return "not_approved"
+	case !earliest.IsZero() && !l.Date.IsZero() && l.Date.Before(earliest):
+		return "before_admission"
+	}
+	return ""
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// lineTotal checks the line and returns its total: the given total, or
+// quantity × price when no total is given. A given total may differ from
+// quantity × price by at most one fen (the HIS rounds too).
+func lineTotal(l *Line) (money.Fen, error) {
+	bad := func(code, zh, en string) error {
+		return apperr.Field("lines["+l.ID+"]", code, zh, en)
+	}
+	if l.Approval < 0 || l.Approval > 2 {
+		return 0, bad("approval", "审批标志应为0、1或2", "approval (hosp_appr_flag) must be 0, 1 or 2")
+	}
+	if l.Price < 0 || l.PriceCap < 0 {
+		return 0, bad("price", "单价不能为负", "price must not be negative")
+	}
+	if l.Qty > 1_000_000*10000 || l.Qty < -1_000_000*10000 || l.Price > 100_000_000*1_000_000 || l.PriceCap > 100_000_000*1_000_000 {
+		return 0, bad("range", "数量或单价超出范围", "quantity or price out of range")
+	}
+	total := l.Total
+	if l.Qty != 0 && l.Price != 0 {
+		computed := Amount(l.Qty, l.Price)
+		if total == 0 {
+			total = computed
+		} else if d := total - computed; d > 1 || d < -1 {
+			return 0, bad("total", "金额与数量×单价不符(应为 "+computed.String()+")",
+				"total differs from quantity × price ("+computed.String()+")")
+		}
+	}
+	if total > MaxLineTotal || total < -MaxLineTotal {
+		return 0, bad("range", "单行金额超出范围", "line total out of range")
+	}
+	if (total < 0 && l.Qty > 0) || (total > 0 && l.Qty < 0) {
+		return 0, bad("sign", "数量与金额符号不一致", "quantity and total have different signs")
+	}
+	return total, nil
+}
+
+// classify splits every line and sums the parts into the result.
+func (c *calc) classify() error {
+	in, r := c.in, c.r
+	if len(in.Lines) > MaxLines {
+		return apperr.Field("lines", "too_many", "明细超过"+strconv.Itoa(MaxLines)+"行", "more than "+strconv.Itoa(MaxLines)+" lines")
+	}
+	var earliest civil.Date
+	if c.kind.PreAdmissionDays > 0 {
+		earliest = in.Visit.Start.AddDays(-c.kind.PreAdmissionDays)
+	} else if c.kind.Admission {
+		earliest = in.Visit.Start
+	}
+	r.Lines = make([]LineSplit, len(in.Lines))
+	for i := range in.Lines {
+		sp, err := ClassifyLine(&in.Lines[i], in.Visit.Level, earliest)
+		if err != nil {
+			return err
+		}
+		r.Lines[i] = sp
+		r.MedFee += sp.Total
+		r.FullOwn += sp.FullOwn
+		r.OverLimit += sp.OverLimit
+		r.FirstSelf += sp.FirstSelf
+		r.InScope += sp.InScope
+		if sp.Essential {
+			r.Essential += sp.InScope
+		}
+	}
+	if r.MedFee < 0 {
+		return apperr.Field("lines", "negative_visit", "整单金额为负:请撤销原结算(Reverse)",
+			"the visit's total is negative: reverse the original settlement instead")
+	}
+	return nil
+}
