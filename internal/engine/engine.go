@@ -52,6 +52,9 @@ func Calculate(s *scheme.Scheme, in *Input, opt Options) (*Result, error) {
 	*c = calc{s: s, in: in, r: &w.r, tr: opt.Trace}
 	c.dp.p, c.hp.p, c.uses = w.pbuf[:0], w.hpbuf[:0], w.ubuf[:0]
 	w.r.Funds = w.r.funds[:0]
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
 	if err := c.prepare(); err != nil {
 		return nil, err
 	}

@@ -71,9 +71,13 @@ func checkIdentities(t testing.TB, r *Result) {
 	if r.FundTotal != r.Basic+r.Catastrophic+r.Assistance+r.Other || r.FundTotal != sum {
 		t.Errorf("fund total %s != layers / setldetail %s", r.FundTotal, sum)
 	}
+	if r.Reversal {
+		return
+	}
 	for _, v := range []money.Fen{r.Basic, r.Catastrophic, r.Assistance, r.Backstop, r.PublicHealth, r.Hospital, r.Deductible} {
 		if v < 0 {
-			t.Errorf("negative layer amount in %+v", r)
+			t.Errorf("negative layer amount: basic %s cat %s assist %s backstop %s ph %s hosp %s ded %s",
+				r.Basic, r.Catastrophic, r.Assistance, r.Backstop, r.PublicHealth, r.Hospital, r.Deductible)
 		}
 	}
 	if r.Patient < 0 {
