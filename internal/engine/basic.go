@@ -53,13 +53,17 @@ func (c *calc) perDisease(pd *scheme.PerDisease) money.Fen {
 			h -= t
 		}
 		c.bIn -= h
-		c.step("price_limit", pd.At.String(), c.r.Hospital,
-			"单病种限价 "+pd.PriceLimit.String()+",超出部分 "+c.r.Hospital.String()+" 由医疗机构承担",
-			"per-disease price limit "+pd.PriceLimit.String()+": "+c.r.Hospital.String()+" above it is borne by the institution")
+		if c.tr {
+			c.step("price_limit", pd.At.String(), c.r.Hospital,
+				"单病种限价 "+pd.PriceLimit.String()+",超出部分 "+c.r.Hospital.String()+" 由医疗机构承担",
+				"per-disease price limit "+pd.PriceLimit.String()+": "+c.r.Hospital.String()+" above it is borne by the institution")
+		}
 	}
 	pay := money.Min(pd.Pay, c.room())
-	c.step("per_disease", pd.At.String(), pay, "单病种定额 "+pd.Name+" 基金支付 "+pd.Pay.String(),
-		"per-disease fixed payment "+pd.Name+": fund pays "+pd.Pay.String())
+	if c.tr {
+		c.step("per_disease", pd.At.String(), pay, "单病种定额 "+pd.Name+" 基金支付 "+pd.Pay.String(),
+			"per-disease fixed payment "+pd.Name+": fund pays "+pd.Pay.String())
+	}
 	return pay
 }
 
@@ -93,8 +97,10 @@ func (c *calc) fixed(fx *scheme.Fixed) money.Fen {
 func (c *calc) publicHealth(ph money.Fen) {
 	c.r.PublicHealth = ph
 	c.consume(ph)
-	c.step("public_health", "", ph, "公共卫生住院分娩补助先行支付 "+ph.String(),
-		"public-health delivery subsidy applied first: "+ph.String())
+	if c.tr {
+		c.step("public_health", "", ph, "公共卫生住院分娩补助先行支付 "+ph.String(),
+			"public-health delivery subsidy applied first: "+ph.String())
+	}
 }
 
 // deductible returns the deductible applied to this visit (起付线).
@@ -117,8 +123,10 @@ func (c *calc) deductible() money.Fen {
 	for i := range c.s.Adjustments {
 		if a := &c.s.Adjustments[i]; a.DeductiblePercent != 0 && a.When.Match(&c.f) {
 			pct += a.DeductiblePercent
-			c.step("adjust_deductible", a.At.String(), 0, a.Name+":起付线调整 "+a.DeductiblePercent.String(),
-				a.Name+": deductible changed by "+a.DeductiblePercent.String())
+			if c.tr {
+				c.step("adjust_deductible", a.At.String(), 0, a.Name+":起付线调整 "+a.DeductiblePercent.String(),
+					a.Name+": deductible changed by "+a.DeductiblePercent.String())
+			}
 		}
 	}
 	full := money.Max2(0, amt+amt.MulRate(pct)) // R3: adjusted deductible

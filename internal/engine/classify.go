@@ -32,15 +32,21 @@ func LineReason(code string) Reason { return lineReasons[code] }
 // dated line may have (zero: any). Refund lines (negative quantity and
 // total) split the same way with every part negated.
 func ClassifyLine(l *Line, level string, earliest civil.Date) (LineSplit, error) {
-	sp := LineSplit{ID: l.ID, Essential: l.Essential}
+	var sp LineSplit
+	err := classifyInto(&sp, l, level, earliest)
+	return sp, err
+}
+
+func classifyInto(sp *LineSplit, l *Line, level string, earliest civil.Date) error {
+	sp.ID, sp.Essential = l.ID, l.Essential
 	total, err := lineTotal(l)
 	if err != nil {
-		return sp, err
+		return err
 	}
 	sp.Total = total
 	if reason := selfPaidReason(l, level, earliest); reason != "" {
 		sp.FullOwn, sp.Reason, sp.Essential = total, reason, false
-		return sp, nil
+		return nil
 	}
 	inCeil := total
 	if l.PriceCap > 0 && l.Price > l.PriceCap && l.Qty != 0 {
@@ -51,7 +57,7 @@ func ClassifyLine(l *Line, level string, earliest civil.Date) (LineSplit, error)
 		sp.FirstSelf = inCeil.MulRate(money.Rate(l.SelfPay)) // R2: class-B first self-pay
 	}
 	sp.InScope = inCeil - sp.FirstSelf
-	return sp, nil
+	return nil
 }
 
 func selfPaidReason(l *Line, level string, earliest civil.Date) string {
@@ -83,17 +89,14 @@ func contains(xs []string, x string) bool {
 // quantity × price when no total is given. A given total may differ from
 // quantity × price by at most one fen (the HIS rounds too).
 func lineTotal(l *Line) (money.Fen, error) {
-	bad := func(code, zh, en string) error {
-		return apperr.Field("lines["+l.ID+"]", code, zh, en)
-	}
 	if l.Approval < 0 || l.Approval > 2 {
-		return 0, bad("approval", "审批标志应为0、1或2", "approval (hosp_appr_flag) must be 0, 1 or 2")
+		return 0, badLine(l, "approval", "审批标志应为0、1或2", "approval (hosp_appr_flag) must be 0, 1 or 2")
 	}
 	if l.Price < 0 || l.PriceCap < 0 {
-		return 0, bad("price", "单价不能为负", "price must not be negative")
+		return 0, badLine(l, "price", "单价不能为负", "price must not be negative")
 	}
 	if l.Qty > 1_000_000*10000 || l.Qty < -1_000_000*10000 || l.Price > 100_000_000*1_000_000 || l.PriceCap > 100_000_000*1_000_000 {
-		return 0, bad("range", "数量或单价超出范围", "quantity or price out of range")
+		return 0, badLine(l, "range", "数量或单价超出范围", "quantity or price out of range")
 	}
 	total := l.Total
 	if l.Qty != 0 && l.Price != 0 {
@@ -101,15 +104,15 @@ func lineTotal(l *Line) (money.Fen, error) {
 		if total == 0 {
 			total = computed
 		} else if d := total - computed; d > 1 || d < -1 {
-			return 0, bad("total", "金额与数量×单价不符(应为 "+computed.String()+")",
+			return 0, badLine(l, "total", "金额与数量×单价不符(应为 "+computed.String()+")",
 				"total differs from quantity × price ("+computed.String()+")")
 		}
 	}
 	if total > MaxLineTotal || total < -MaxLineTotal {
-		return 0, bad("range", "单行金额超出范围", "line total out of range")
+		return 0, badLine(l, "range", "单行金额超出范围", "line total out of range")
 	}
 	if (total < 0 && l.Qty > 0) || (total > 0 && l.Qty < 0) {
-		return 0, bad("sign", "数量与金额符号不一致", "quantity and total have different signs")
+		return 0, badLine(l, "sign", "数量与金额符号不一致", "quantity and total have different signs")
 	}
 	return total, nil
 }
@@ -128,11 +131,10 @@ func (c *calc) classify() error {
 	}
 	r.Lines = make([]LineSplit, len(in.Lines))
 	for i := range in.Lines {
-		sp, err := ClassifyLine(&in.Lines[i], in.Visit.Level, earliest)
-		if err != nil {
+		sp := &r.Lines[i]
+		if err := classifyInto(sp, &in.Lines[i], in.Visit.Level, earliest); err != nil {
 			return err
 		}
-		r.Lines[i] = sp
 		r.MedFee += sp.Total
 		r.FullOwn += sp.FullOwn
 		r.OverLimit += sp.OverLimit
@@ -147,4 +149,8 @@ func (c *calc) classify() error {
 			"the visit's total is negative: reverse the original settlement instead")
 	}
 	return nil
+}
+
+func badLine(l *Line, code, zh, en string) error {
+	return apperr.Field("lines["+l.ID+"]", code, zh, en)
 }

@@ -27,19 +27,19 @@ type calc struct {
 	bIn, bPre, bOut money.Fen // what the patient still bears, by part
 	paid            money.Fen // paid by funds and the hospital so far
 	dp, hp          deltaPools
-	uses            []capUse
+	uses            [scheme.MaxCapNames]capUse // caps applied to this visit
+	nuses           int
 	catBase         money.Fen // this visit's addition to the catastrophic base
 	backstopOwn     money.Fen // this visit's addition to the backstop's yearly own share
 	traceFrom       int       // first trace step of the current fund
 }
 
-// work holds a Result and its scratch space in one allocation.
+// work holds a Result and the pool buffers its year-to-date deltas use, in
+// one allocation.
 type work struct {
 	r     Result
-	c     calc
-	pbuf  [12]Pool
-	hpbuf [4]Pool
-	ubuf  [8]capUse
+	pbuf  [6]Pool
+	hpbuf [2]Pool
 }
 
 // Calculate settles one visit. It returns an *apperr.Error for invalid input
@@ -48,9 +48,8 @@ type work struct {
 // which the patient pays everything and the totals do not change.
 func Calculate(s *scheme.Scheme, in *Input, opt Options) (*Result, error) {
 	w := &work{}
-	c := &w.c
-	*c = calc{s: s, in: in, r: &w.r, tr: opt.Trace}
-	c.dp.p, c.hp.p, c.uses = w.pbuf[:0], w.hpbuf[:0], w.ubuf[:0]
+	c := &calc{s: s, in: in, r: &w.r, tr: opt.Trace}
+	c.dp.p, c.hp.p = w.pbuf[:0], w.hpbuf[:0]
 	w.r.Funds = w.r.funds[:0]
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -66,7 +65,9 @@ func Calculate(s *scheme.Scheme, in *Input, opt Options) (*Result, error) {
 	c.facts()
 	if d := c.eligibility(); d != nil {
 		c.r.Denied = d
-		c.step("denied", "", 0, "不予补偿:"+d.Zh, "not covered: "+d.En)
+		if c.tr {
+			c.step("denied", "", 0, "不予补偿:"+d.Zh, "not covered: "+d.En)
+		}
 		c.finish(w)
 		return c.r, nil
 	}

@@ -27,8 +27,10 @@ func (c *calc) ratio(ded money.Fen) (money.Fen, string) {
 	for i := range c.s.Adjustments {
 		if a := &c.s.Adjustments[i]; a.RatioPoints != 0 && a.When.Match(&c.f) {
 			pts += a.RatioPoints
-			c.step("adjust_ratio", a.At.String(), 0, a.Name+":比例调整 "+pointsText(a.RatioPoints)+" 个百分点",
-				a.Name+": ratio changed by "+pointsText(a.RatioPoints)+" points")
+			if c.tr {
+				c.step("adjust_ratio", a.At.String(), 0, a.Name+":比例调整 "+pointsText(a.RatioPoints)+" 个百分点",
+					a.Name+": ratio changed by "+pointsText(a.RatioPoints)+" points")
+			}
 		}
 	}
 	ess := money.Clamp(c.r.Essential, 0, inscope)
@@ -136,7 +138,8 @@ func (c *calc) caps(pay money.Fen) (limit, capped money.Fen) {
 				} else {
 					used = c.in.YTD.Pools.Get(u.key)
 				}
-				c.uses = append(c.uses, u)
+				c.uses[c.nuses] = u // at most one per cap name: fits
+				c.nuses++
 			}
 			rem := money.Max2(0, lim-used)
 			if first || rem < limit {
@@ -223,7 +226,7 @@ func (c *calc) capKey(cp *scheme.Cap) capUse {
 
 // recordCaps adds the final payment to every cap pool used.
 func (c *calc) recordCaps(pay money.Fen) {
-	for _, u := range c.uses {
+	for _, u := range c.uses[:c.nuses] {
 		if u.household {
 			c.hp.add(u.key, pay)
 		} else {

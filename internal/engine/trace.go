@@ -81,9 +81,11 @@ func (c *calc) finish(w *work) {
 	r.Other = r.Backstop + r.PublicHealth
 	r.FundTotal = r.Basic + r.Catastrophic + r.Assistance + r.Other
 	r.Patient = r.MedFee - r.FundTotal - r.Hospital
-	c.step("patient", "", r.Patient,
-		"基金合计 "+r.FundTotal.String()+",个人负担 "+r.Patient.String(),
-		"funds pay "+r.FundTotal.String()+", the patient pays "+r.Patient.String())
+	if c.tr {
+		c.step("patient", "", r.Patient,
+			"基金合计 "+r.FundTotal.String()+",个人负担 "+r.Patient.String(),
+			"funds pay "+r.FundTotal.String()+", the patient pays "+r.Patient.String())
+	}
 	if r.Denied != nil {
 		r.YTD, r.HouseholdYTD = in.YTD, in.Household
 		return

@@ -54,6 +54,10 @@ func (d *decoder) caps(s *Scheme, n *yaml.Node) {
 			d.errf(r, at.Path, "a per-visit cap cannot be per household/disease or carry over / 每次限额不能按户、按病种或结转")
 		}
 		g, ok := names[x.Name]
+		if !ok && len(s.CapNames) == MaxCapNames {
+			d.errf(r, at.Path, "at most %d cap names / 限额名称不超过%d个", MaxCapNames, MaxCapNames)
+			return
+		}
 		if !ok {
 			g = len(s.CapNames)
 			names[x.Name] = g

@@ -107,7 +107,9 @@ func (d *decoder) rows(n *yaml.Node, section string, each func(n *yaml.Node, at 
 		return
 	}
 	for i, r := range d.seq(n, section) {
-		each(r, Where{Path: index(section, i), Line: line(r)})
+		at := Where{Path: index(section, i), Line: line(r)}
+		at.text = at.String()
+		each(r, at)
 	}
 }
 

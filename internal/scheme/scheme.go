@@ -17,14 +17,21 @@ import (
 // MaxLevel is the highest scheme level number (levels are 0..MaxLevel).
 const MaxLevel = 15
 
+// MaxCapNames is the most distinct cap names a scheme may have.
+const MaxCapNames = 16
+
 // Where is the position of a rule in its scheme file.
 type Where struct {
 	Path string // key path, e.g. "ratios[2]"
 	Line int    // 1-based line in the file
+	text string // String(), computed once by Parse
 }
 
 // String returns e.g. "ratios[2] (line 34)".
 func (w Where) String() string {
+	if w.text != "" {
+		return w.text
+	}
 	if w.Line == 0 {
 		return w.Path
 	}
