@@ -23,6 +23,8 @@ type command struct {
 var commands = map[string]command{
 	"version": {"print the version / 显示版本", runVersion},
 	"serve":   {"serve the console, API and HIS interface / 启动服务", runServe},
+	"calc":    {"settle one case with a scheme / 按补偿方案计算一个案例", runCalc},
+	"scheme":  {"check a compensation scheme file / 校验补偿方案", runScheme},
 }
 
 func main() {
