@@ -74,13 +74,13 @@ func (s *Service) addEvent(ctx context.Context, tx *db.Tx, person, household int
 	return err
 }
 
-// Events returns a person's events, oldest first.
+// Events returns a person's events in the order they were recorded.
 func (s *Service) Events(ctx context.Context, personID int64) ([]Event, error) {
 	if _, err := s.Person(ctx, personID); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, person_id, household_id, kind, event_date, note, data_json, created_at, created_by
-		FROM person_events WHERE person_id = ? ORDER BY event_date, id`, personID)
+		FROM person_events WHERE person_id = ? ORDER BY id`, personID)
 	if err != nil {
 		return nil, err
 	}
