@@ -241,11 +241,14 @@ func (s *Service) CreateAreaTx(ctx context.Context, tx *db.Tx, in AreaInput) (Ar
 	if err != nil {
 		return Area{}, err
 	}
+	if err := areaConflict(ctx, tx, parent.ID, 0, name, code); err != nil {
+		return Area{}, err
+	}
 	a := Area{ParentID: parent.ID, Level: level, Code: code, Name: name, Created: s.now()}
 	a.ID, err = tx.InsertID(ctx, `INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (?, ?, ?, ?, '', ?)`,
 		parent.ID, string(level), code, name, db.Timestamp(a.Created))
 	if db.IsUniqueViolation(err) {
-		return Area{}, s.areaConflict(ctx, tx, parent.ID, name, code)
+		return Area{}, apperr.New(apperr.Conflict, "duplicate", "地区名称或编码已被使用", "area name or code already in use")
 	}
 	if err != nil {
 		return Area{}, err
@@ -257,19 +260,28 @@ func (s *Service) CreateAreaTx(ctx context.Context, tx *db.Tx, in AreaInput) (Ar
 	return a, audit.Record(ctx, tx, "area.create", "area", a.ID, nil, a)
 }
 
-// areaConflict explains a unique violation on areas: same name under the
-// parent, or a code already used.
-func (s *Service) areaConflict(ctx context.Context, q db.Querier, parentID int64, name, code string) error {
+// areaConflict refuses a name already used under the parent (by an area
+// other than self) or a code already used anywhere (checked before writing,
+// because a failed statement ends a PostgreSQL transaction).
+func areaConflict(ctx context.Context, q db.Querier, parentID, self int64, name, code string) error {
 	var n int
-	_ = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE parent_id = ? AND name = ?`, parentID, name).Scan(&n)
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE parent_id = ? AND name = ? AND id <> ?`, parentID, name, self).Scan(&n); err != nil {
+		return err
+	}
 	if n > 0 {
 		e := apperr.Field("name", "duplicate", "同一上级地区下已有同名地区", "an area with this name already exists under the parent")
 		e.Kind = apperr.Conflict
 		return e
 	}
-	e := apperr.Field("code", "duplicate", "地区编码已被使用", "area code already in use")
-	e.Kind = apperr.Conflict
-	return e
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE code = ? AND id <> ?`, code, self).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		e := apperr.Field("code", "duplicate", "地区编码已被使用", "area code already in use")
+		e.Kind = apperr.Conflict
+		return e
+	}
+	return nil
 }
 
 // areaCode checks a given code, or generates the next free one.
@@ -319,10 +331,10 @@ func (s *Service) RenameArea(ctx context.Context, id int64, name string) (Area, 
 		if name, err = checkAreaName(name); err != nil {
 			return err
 		}
+		if err := areaConflict(ctx, tx, a.ParentID, a.ID, name, a.Code); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE areas SET name = ? WHERE id = ?`, name, id); err != nil {
-			if db.IsUniqueViolation(err) {
-				return s.areaConflict(ctx, tx, a.ParentID, name, a.Code)
-			}
 			return err
 		}
 		before := a

@@ -53,7 +53,9 @@ func (q Query) split() Query {
 			}
 		}
 		q.IDNumber = t
-	case !strings.ContainsFunc(t, func(r rune) bool { return !(r < unicode.MaxASCII && (unicode.IsDigit(r) || unicode.IsLetter(r) || r == '-')) }):
+	case !strings.ContainsFunc(t, func(r rune) bool {
+		return !(r < unicode.MaxASCII && (unicode.IsDigit(r) || unicode.IsLetter(r) || r == '-'))
+	}):
 		q.HouseholdNumber = t
 	default:
 		q.Name = t
