@@ -1,0 +1,219 @@
+package institution
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"ncms/internal/apperr"
+	"ncms/internal/audit"
+	"ncms/internal/db"
+)
+
+// Window is how far a request's x-tif-timestamp may be from the server's
+// clock, either way; nonces are remembered at least this long.
+const Window = 300 * time.Second
+
+// Sign returns the x-tif-signature of a request: lowercase hex SHA-256 of
+// timestamp + secret + nonce + timestamp (the provincial gateways' scheme).
+func Sign(timestamp, secret, nonce string) string {
+	sum := sha256.Sum256([]byte(timestamp + secret + nonce + timestamp))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) addSecret(ctx context.Context, tx *db.Tx, id int64, code, secret string) error {
+	sealed, err := s.key.seal(secret, code)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO institution_secrets (institution_id, secret_enc, key_id, created_at)
+		VALUES (?, ?, ?, ?)`, id, sealed, s.key.ID(), db.Timestamp(s.now()))
+	return err
+}
+
+// Rotate issues a new secret for an institution (the paasid stays). The
+// previous secret keeps working for grace (0: the service's default, 24 h)
+// so that the hospital can switch without downtime; a secret older than
+// that stops at once. The returned Credentials hold the only copy of the
+// new secret that will ever be shown.
+func (s *Service) Rotate(ctx context.Context, id int64, grace time.Duration) (Credentials, error) {
+	if _, err := admin(ctx); err != nil {
+		return Credentials{}, err
+	}
+	if grace <= 0 {
+		grace = s.grace
+	}
+	var cred Credentials
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		in, err := Load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if in.Status == Withdrawn {
+			return apperr.New(apperr.Conflict, "withdrawn", "该机构已退出,不能重置密钥", "the institution has withdrawn; no new secret")
+		}
+		now := s.now()
+		until := db.Timestamp(now.Add(grace))
+		if _, err := tx.ExecContext(ctx, `UPDATE institution_secrets SET valid_until = ?
+			WHERE institution_id = ? AND valid_until IS NOT NULL AND valid_until > ?`,
+			db.Timestamp(now), id, db.Timestamp(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE institution_secrets SET valid_until = ?
+			WHERE institution_id = ? AND valid_until IS NULL`, until, id); err != nil {
+			return err
+		}
+		cred = Credentials{Code: in.Code, PaasID: in.PaasID, Secret: randomHex(32)}
+		if err := s.addSecret(ctx, tx, id, in.Code, cred.Secret); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "institution.rotate", "institution", id, nil,
+			map[string]any{"paasid": in.PaasID, "previous_valid_until": until})
+	})
+	return cred, err
+}
+
+// Authentication failures. The messages do not tell an unknown paasid from
+// a wrong signature.
+var (
+	errAuth      = apperr.New(apperr.Unauthenticated, "bad_signature", "签名验证失败", "signature check failed")
+	errMissing   = apperr.New(apperr.Unauthenticated, "missing_credentials", "缺少认证头 x-tif-paasid / x-tif-timestamp / x-tif-nonce / x-tif-signature", "missing authentication headers x-tif-paasid, x-tif-timestamp, x-tif-nonce, x-tif-signature")
+	errTimestamp = apperr.New(apperr.Unauthenticated, "timestamp_window", "x-tif-timestamp 与服务器时间相差超过300秒", "x-tif-timestamp is more than 300 s from the server's clock")
+	errNonce     = apperr.New(apperr.Unauthenticated, "nonce_reused", "x-tif-nonce 已使用过(重放请求)", "x-tif-nonce was already used (replayed request)")
+	errBadNonce  = apperr.New(apperr.Unauthenticated, "nonce_format", "x-tif-nonce 应为1至64个可见ASCII字符", "x-tif-nonce must be 1 to 64 printable ASCII characters")
+)
+
+// Verify authenticates a call at the HIS interface from its headers:
+// x-tif-paasid, x-tif-timestamp (Unix seconds, or milliseconds, within
+// ±300 s of now), x-tif-nonce (never seen in the window) and x-tif-signature
+// (Sign with a secret valid at now: the current one, or the previous one in
+// its grace period). It returns the institution, or an *apperr.Error of
+// kind Unauthenticated; a suspended or withdrawn institution is refused
+// (code institution_suspended / institution_withdrawn). The nonce is
+// recorded only once the signature has been checked.
+func (s *Service) Verify(ctx context.Context, paasid, timestamp, nonce, signature string, now time.Time) (Institution, error) {
+	if paasid == "" || timestamp == "" || nonce == "" || signature == "" {
+		return Institution{}, errMissing
+	}
+	if err := checkTimestamp(timestamp, now); err != nil {
+		return Institution{}, err
+	}
+	if len(nonce) > 64 || !printable(nonce) {
+		return Institution{}, errBadNonce
+	}
+	in, err := scan(s.db.QueryRowContext(ctx, `SELECT `+cols+` FROM institutions WHERE paasid = ?`, paasid))
+	if db.IsNoRows(err) {
+		return Institution{}, errAuth
+	}
+	if err != nil {
+		return Institution{}, err
+	}
+	ok, err := s.checkSignature(ctx, in, timestamp, nonce, strings.ToLower(signature), now)
+	if err != nil || !ok {
+		return Institution{}, firstErr(err, errAuth)
+	}
+	if in.Status != Active {
+		zh, en := in.Status.Label()
+		return Institution{}, apperr.New(apperr.Unauthenticated, "institution_"+string(in.Status),
+			"医疗机构状态为"+zh+",不能办理业务", "the institution is "+en+" and may not transact")
+	}
+	if err := s.useNonce(ctx, in.ID, nonce, now); err != nil {
+		return Institution{}, err
+	}
+	return in, nil
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func checkTimestamp(ts string, now time.Time) error {
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || n <= 0 {
+		return errTimestamp
+	}
+	t := time.Unix(n, 0)
+	if len(ts) >= 13 { // milliseconds, as some gateways send
+		t = time.UnixMilli(n)
+	}
+	if d := now.Sub(t); d > Window || d < -Window {
+		return errTimestamp
+	}
+	return nil
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSignature compares the signature with each secret valid at now.
+func (s *Service) checkSignature(ctx context.Context, in Institution, ts, nonce, sig string, now time.Time) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT secret_enc, key_id FROM institution_secrets
+		WHERE institution_id = ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY id DESC`,
+		in.ID, db.Timestamp(now))
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	match := false
+	for rows.Next() {
+		var sealed, keyID string
+		if err := rows.Scan(&sealed, &keyID); err != nil {
+			return false, err
+		}
+		secret, err := s.key.open(sealed, keyID, in.Code)
+		if err != nil {
+			return false, err
+		}
+		want := Sign(ts, secret, nonce)
+		if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) == 1 {
+			match = true
+		}
+	}
+	return match, rows.Err()
+}
+
+// pruneState remembers when the nonce table was last pruned.
+type pruneState struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+// useNonce records the nonce; a second use within the window is a replay.
+func (s *Service) useNonce(ctx context.Context, instID int64, nonce string, now time.Time) error {
+	s.maybePrune(ctx, now)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO his_nonces (institution_id, nonce, seen_unix) VALUES (?, ?, ?)`,
+		instID, nonce, now.Unix())
+	if db.IsUniqueViolation(err) {
+		return errNonce
+	}
+	return err
+}
+
+// maybePrune deletes nonces that can no longer be replayed (seen more than
+// two windows ago: a request's timestamp is at most one window ahead), at
+// most once a minute.
+func (s *Service) maybePrune(ctx context.Context, now time.Time) {
+	s.prune.mu.Lock()
+	due := now.Sub(s.prune.last) > time.Minute || now.Before(s.prune.last)
+	if due {
+		s.prune.last = now
+	}
+	s.prune.mu.Unlock()
+	if due {
+		_, _ = s.db.ExecContext(ctx, `DELETE FROM his_nonces WHERE seen_unix < ?`, now.Add(-2*Window).Unix())
+	}
+}
