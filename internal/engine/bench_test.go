@@ -4,7 +4,8 @@ import (
 	"testing"
 )
 
-// benchInput is a 20-line inpatient case at a county hospital with some
+// benchInput is a 20-line inpatient case (every line with its total, as a
+// HIS sends it) at a county hospital with some
 // year-to-date history, under the layered one-stop scheme.
 func benchInput(b *testing.B) *Input {
 	in := visit("inpatient", "county")
@@ -20,6 +21,7 @@ func benchInput(b *testing.B) *Input {
 			l.PriceCap = l.Price * 9 / 10
 		}
 		l.Essential = i%4 == 0
+		l.Total = Amount(l.Qty, l.Price) // as the HIS sends it: checked, not recomputed
 		in.Lines = append(in.Lines, l)
 	}
 	in.YTD.Visits, in.YTD.Admissions, in.YTD.CatBase = 3, 1, y("4000")

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"math/bits"
 	"strconv"
 
 	"ncms/internal/apperr"
@@ -14,17 +16,52 @@ const (
 	MaxLineTotal = money.Fen(10_000_000_000) // 100 million yuan
 )
 
-// Reasons a line is fully self-paid (全自费).
-var lineReasons = map[string]Reason{
-	"not_listed":       {"not_listed", "目录外项目", "not in the catalogue"},
-	"class_c":          {"class_c", "丙类项目,全自费", "class C item, fully self-paid"},
-	"level":            {"level", "本级别医疗机构不予报销", "not reimbursable at this institution level"},
-	"not_approved":     {"not_approved", "限定使用项目未经审批", "restricted item used without approval"},
-	"before_admission": {"before_admission", "入院前费用超出可计入天数", "charged too long before admission"},
+// LineReason says why a line is fully self-paid (全自费); 0 means it is not.
+type LineReason uint8
+
+// The reasons a line is fully self-paid.
+const (
+	NotSelfPaid LineReason = iota
+	NotListed
+	ClassCItem
+	WrongLevel
+	NotApproved
+	BeforeAdmission
+)
+
+var lineReasons = [...]Reason{
+	{"", "", ""},
+	{"not_listed", "目录外项目", "not in the catalogue"},
+	{"class_c", "丙类项目,全自费", "class C item, fully self-paid"},
+	{"level", "本级别医疗机构不予报销", "not reimbursable at this institution level"},
+	{"not_approved", "限定使用项目未经审批", "restricted item used without approval"},
+	{"before_admission", "入院前费用超出可计入天数", "charged too long before admission"},
 }
 
-// LineReason returns the bilingual text of a line's reason code.
-func LineReason(code string) Reason { return lineReasons[code] }
+// Text returns the code and its Chinese and English explanation.
+func (r LineReason) Text() Reason {
+	if int(r) < len(lineReasons) {
+		return lineReasons[r]
+	}
+	return Reason{}
+}
+
+// String returns the code, e.g. "class_c" ("" for NotSelfPaid).
+func (r LineReason) String() string { return r.Text().Code }
+
+// MarshalText writes the code.
+func (r LineReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a code.
+func (r *LineReason) UnmarshalText(b []byte) error {
+	for i, x := range lineReasons {
+		if x.Code == string(b) {
+			*r = LineReason(i)
+			return nil
+		}
+	}
+	return errors.New("unknown line reason " + string(b))
+}
 
 // ClassifyLine splits one line into fully self-paid, over-ceiling, class-B
 // first self-pay and in-scope parts that add up to the line total exactly.
@@ -44,7 +81,7 @@ func classifyInto(sp *LineSplit, l *Line, level string, earliest civil.Date) err
 		return err
 	}
 	sp.Total = total
-	if reason := selfPaidReason(l, level, earliest); reason != "" {
+	if reason := selfPaidReason(l, level, earliest); reason != NotSelfPaid {
 		sp.FullOwn, sp.Reason, sp.Essential = total, reason, false
 		return nil
 	}
@@ -60,20 +97,20 @@ func classifyInto(sp *LineSplit, l *Line, level string, earliest civil.Date) err
 	return nil
 }
 
-func selfPaidReason(l *Line, level string, earliest civil.Date) string {
+func selfPaidReason(l *Line, level string, earliest civil.Date) LineReason {
 	switch {
 	case l.Class == ClassNone:
-		return "not_listed"
+		return NotListed
 	case l.Class == ClassC:
-		return "class_c"
+		return ClassCItem
 	case len(l.Levels) > 0 && !contains(l.Levels, level):
-		return "level"
+		return WrongLevel
 	case l.Approval == 2 || (l.Restricted && l.Approval != 1):
-		return "not_approved"
+		return NotApproved
 	case !earliest.IsZero() && !l.Date.IsZero() && l.Date.Before(earliest):
-		return "before_admission"
+		return BeforeAdmission
 	}
-	return ""
+	return NotSelfPaid
 }
 
 func contains(xs []string, x string) bool {
@@ -99,11 +136,15 @@ func lineTotal(l *Line) (money.Fen, error) {
 		return 0, badLine(l, "range", "数量或单价超出范围", "quantity or price out of range")
 	}
 	total := l.Total
+	if total > MaxLineTotal || total < -MaxLineTotal {
+		return 0, badLine(l, "range", "单行金额超出范围", "line total out of range")
+	}
 	if l.Qty != 0 && l.Price != 0 {
-		computed := Amount(l.Qty, l.Price)
-		if total == 0 {
-			total = computed
-		} else if d := total - computed; d > 1 || d < -1 {
+		switch {
+		case total == 0:
+			total = Amount(l.Qty, l.Price)
+		case !nearAmount(l.Qty, l.Price, total):
+			computed := Amount(l.Qty, l.Price)
 			return 0, badLine(l, "total", "金额与数量×单价不符(应为 "+computed.String()+")",
 				"total differs from quantity × price ("+computed.String()+")")
 		}
@@ -153,4 +194,26 @@ func (c *calc) classify() error {
 
 func badLine(l *Line, code, zh, en string) error {
 	return apperr.Field("lines["+l.ID+"]", code, zh, en)
+}
+
+// nearAmount reports whether total is within one fen of Amount(q, p), that
+// is round(q × p / 10^8) with halves away from zero, using one 128-bit
+// multiplication and no division (this check runs on every line).
+func nearAmount(q Qty, p Price, total money.Fen) bool {
+	t := int64(total)
+	uq := uint64(q)
+	if q < 0 {
+		uq, t = uint64(-q), -t
+	}
+	hi, lo := bits.Mul64(uq, uint64(p)) // x = |q| × p ≥ 0
+	// round(x/1e8) ∈ [t−1, t+1]  ⇔  (t − 1.5)·1e8 ≤ x < (t + 1.5)·1e8
+	upper := t*100_000_000 + 150_000_000
+	lower := t*100_000_000 - 150_000_000
+	if upper <= 0 || hi != 0 {
+		return false
+	}
+	if lower > 0 && lo < uint64(lower) {
+		return false
+	}
+	return lo < uint64(upper)
 }

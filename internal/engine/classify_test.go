@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"testing"
+
+	"ncms/internal/money"
 
 	"ncms/internal/civil"
 )
@@ -60,7 +63,7 @@ func TestClassifyLine(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := [4]string{sp.FullOwn.String(), sp.OverLimit.String(), sp.FirstSelf.String(), sp.InScope.String()}
-			if got != [4]string{tc.full, tc.over, tc.first, tc.in} || sp.Reason != tc.reason {
+			if got != [4]string{tc.full, tc.over, tc.first, tc.in} || sp.Reason.String() != tc.reason {
 				t.Errorf("got %v %q, want %v %q", got, sp.Reason, [4]string{tc.full, tc.over, tc.first, tc.in}, tc.reason)
 			}
 			if sp.Total != sp.FullOwn+sp.OverLimit+sp.FirstSelf+sp.InScope {
@@ -92,7 +95,7 @@ func TestPreAdmissionDays(t *testing.T) {
 	in.Lines[1].Date = d("2019-05-07") // 3 days before: counts
 	in.Lines[2].Date = d("2019-05-06") // 4 days before: self-paid
 	r := calc1(t, s, &in)
-	if r.InScope != y("1100") || r.Lines[2].Reason != "before_admission" {
+	if r.InScope != y("1100") || r.Lines[2].Reason != BeforeAdmission {
 		t.Fatalf("in scope %s, line 3 %+v", r.InScope, r.Lines[2])
 	}
 }
@@ -112,5 +115,32 @@ func TestQtyPriceText(t *testing.T) {
 	p, _ := ParsePrice("3.123457")
 	if p.String() != "3.123457" || Price(5_000_000).String() != "5.00" {
 		t.Errorf("price text %q", p.String())
+	}
+}
+
+// TestNearAmountMatchesDivision cross-checks the division-free tolerance
+// test against Amount on random and boundary values.
+func TestNearAmountMatchesDivision(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200000; i++ {
+		q := Qty(r.Int64N(2_000_000_000) - 1_000_000_000)
+		p := Price(r.Int64N(100_000_000_000))
+		if i%3 == 0 {
+			q, p = Qty(r.Int64N(200000)-100000), Price(r.Int64N(1000)*5_000_000) // many exact halves
+		}
+		if q == 0 || p == 0 {
+			continue
+		}
+		a := Amount(q, p)
+		for _, d := range []money.Fen{-3, -2, -1, 0, 1, 2, 3} {
+			total := a + d
+			if total > MaxLineTotal || total < -MaxLineTotal {
+				continue
+			}
+			want := d >= -1 && d <= 1
+			if got := nearAmount(q, p, total); got != want {
+				t.Fatalf("q %s p %s total %s (amount %s): near %v, want %v", q, p, total, a, got, want)
+			}
+		}
 	}
 }

@@ -46,8 +46,8 @@ func (c *calc) traceLines() {
 			continue
 		}
 		zh, en := "明细 "+sp.ID+" "+l.Name+" "+sp.Total.String()+":", "line "+sp.ID+" "+l.Code+" "+sp.Total.String()+":"
-		if sp.Reason != "" {
-			rs := lineReasons[sp.Reason]
+		if sp.Reason != NotSelfPaid {
+			rs := sp.Reason.Text()
 			zh += " 全自费(" + rs.Zh + ")"
 			en += " fully self-paid (" + rs.En + ")"
 		}

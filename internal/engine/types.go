@@ -92,14 +92,14 @@ type Options struct {
 
 // LineSplit is one line split into its four parts (HIS 2204/2301 result).
 type LineSplit struct {
-	ID        string    `json:"feedetl_sn"`
-	Total     money.Fen `json:"det_item_fee_sumamt"`
-	FullOwn   money.Fen `json:"fulamt_ownpay_amt"`
-	OverLimit money.Fen `json:"overlmt_amt"`
-	FirstSelf money.Fen `json:"preselfpay_amt"`
-	InScope   money.Fen `json:"inscp_scp_amt"`
-	Essential bool      `json:"bas_medn_flag"`
-	Reason    string    `json:"reason,omitempty"` // why fully self-paid: class_c, level, ...
+	ID        string     `json:"feedetl_sn"`
+	Total     money.Fen  `json:"det_item_fee_sumamt"`
+	FullOwn   money.Fen  `json:"fulamt_ownpay_amt"`
+	OverLimit money.Fen  `json:"overlmt_amt"`
+	FirstSelf money.Fen  `json:"preselfpay_amt"`
+	InScope   money.Fen  `json:"inscp_scp_amt"`
+	Essential bool       `json:"bas_medn_flag"`
+	Reason    LineReason `json:"reason,omitempty"` // why fully self-paid: class_c, level, ...
 }
 
 // FundPay is one fund's payment (HIS setldetail).
