@@ -153,3 +153,18 @@ func TestDocsExamplesRun(t *testing.T) {
 		t.Fatalf("only %d examples found in the docs", n)
 	}
 }
+
+// TestDocsCaseSampleParses checks the case document shown in docs/calc.md.
+func TestDocsCaseSampleParses(t *testing.T) {
+	b, err := os.ReadFile(repo("docs/calc.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```json\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no json sample in docs/calc.md")
+	}
+	if _, err := engine.ParseCase(bytes.NewReader(m[1])); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -15,24 +15,7 @@ func (d *decoder) caps(s *Scheme, n *yaml.Node) {
 		x := Cap{At: at, Name: d.str(f["name"], join(at.Path, "name")), When: d.cond(s, f["when"], join(at.Path, "when")), ExtraCert: -1}
 		x.Key = "cap:" + x.Name
 		x.Amount = d.fen(f["amount"], join(at.Path, "amount"))
-		switch v := d.strOr(f["per"], join(at.Path, "per"), "person"); v {
-		case "person":
-		case "household":
-			x.Per = PerHousehold
-		case "disease":
-			x.Per = PerDiseaseCert
-		default:
-			d.errf(f["per"], join(at.Path, "per"), "%q is not person, household or disease / 应为 person、household 或 disease", v)
-		}
-		switch v := d.strOr(f["period"], join(at.Path, "period"), "year"); v {
-		case "year":
-		case "visit":
-			x.Period = PerVisit
-		case "day":
-			x.Period = PerDay
-		default:
-			d.errf(f["period"], join(at.Path, "period"), "%q is not year, visit or day / 应为 year、visit 或 day", v)
-		}
+		d.capScope(&x, f, at)
 		if f["per_member"] != nil {
 			x.PerMember = d.boolean(f["per_member"], join(at.Path, "per_member"))
 		}
@@ -69,6 +52,28 @@ func (d *decoder) caps(s *Scheme, n *yaml.Node) {
 		s.capGroups[g] = append(s.capGroups[g], len(s.Caps))
 		s.Caps = append(s.Caps, x)
 	})
+}
+
+// capScope reads per and period.
+func (d *decoder) capScope(x *Cap, f map[string]*yaml.Node, at Where) {
+	switch v := d.strOr(f["per"], join(at.Path, "per"), "person"); v {
+	case "person":
+	case "household":
+		x.Per = PerHousehold
+	case "disease":
+		x.Per = PerDiseaseCert
+	default:
+		d.errf(f["per"], join(at.Path, "per"), "%q is not person, household or disease / 应为 person、household 或 disease", v)
+	}
+	switch v := d.strOr(f["period"], join(at.Path, "period"), "year"); v {
+	case "year":
+	case "visit":
+		x.Period = PerVisit
+	case "day":
+		x.Period = PerDay
+	default:
+		d.errf(f["period"], join(at.Path, "period"), "%q is not year, visit or day / 应为 year、visit 或 day", v)
+	}
 }
 
 func (d *decoder) fixed(s *Scheme, n *yaml.Node) {
