@@ -100,6 +100,9 @@ func (c *calc) prepare() error {
 	if v.PublicHealth < 0 || v.Days < 0 || v.Days > 3660 || c.in.Person.HouseholdMembers < 0 || c.in.Person.Carryover < 0 {
 		return apperr.Field("visit", "range", "金额、天数或人数不能为负或过大", "amounts, days or counts out of range")
 	}
+	if t := c.in.Person.Tier; t != 0 && !hasTier(c.s.Tiers, t) {
+		return apperr.Field("person.tier", "unknown_tier", "方案中没有该档次", "the scheme has no such tier")
+	}
 	c.r.Scheme, c.r.Kind, c.r.MedType, c.r.Level = c.s.ID, v.Kind, c.kind.MedType, lvl
 	c.r.ClrType = "11"
 	if c.kind.Admission {
@@ -242,3 +245,12 @@ func (c *calc) base(b scheme.Base) money.Fen {
 }
 
 func dateKey(key string, d civil.Date) string { return key + "@" + d.String() }
+
+func hasTier(tiers []int, t int) bool {
+	for _, x := range tiers {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}

@@ -98,6 +98,9 @@ func (c *calc) finish(w *work) {
 	}
 	c.dp.add(c.kind.CostKey, r.MedFee)
 	c.dp.add(c.kind.PaidKey, r.Basic)
+	if c.kind.Certificate != "" && in.Visit.Disease != "" { // e.g. chronic-disease payments per disease
+		c.dp.add(c.kind.PaidKey+"#"+in.Visit.Disease, r.Basic)
+	}
 	r.Delta = YTD{Totals: d, Pools: c.dp.done()}
 	r.YTD = in.YTD.Add(r.Delta)
 	r.HouseholdDelta = YTD{Pools: c.hp.done()}
