@@ -388,3 +388,37 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// AreaCount is how many households and active people an area's subtree holds.
+type AreaCount struct {
+	Households int
+	Persons    int
+}
+
+// Counts returns the households and active people under each of the given
+// areas (only areas the actor may see inside the scope are counted).
+func (s *Service) Counts(ctx context.Context, areas []Area) (map[int64]AreaCount, error) {
+	act, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]AreaCount{}
+	for _, a := range areas {
+		path := a.Path
+		if !act.Scope.CoversArea(path) {
+			path = act.Scope.AreaPath // an ancestor: count only the scope's part
+		}
+		if path == "" {
+			continue
+		}
+		var c AreaCount
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM households WHERE area_path LIKE ?`, path+"%").Scan(&c.Households); err != nil {
+			return nil, err
+		}
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE area_path LIKE ? AND status = 'active'`, path+"%").Scan(&c.Persons); err != nil {
+			return nil, err
+		}
+		out[a.ID] = c
+	}
+	return out, nil
+}

@@ -71,3 +71,20 @@ func TestAreas(t *testing.T) {
 	})
 }
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestAreaCounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		must(w.s.RegisterHousehold(w.clerkA, family(w.groupA.ID, 10)))(t)
+		must(w.s.RegisterHousehold(w.clerkB, family(w.villB.ID, 20)))(t)
+		c := must(w.s.Counts(w.clerkA, []registry.Area{w.root, w.townA, w.villA}))(t)
+		want := registry.AreaCount{Households: 1, Persons: 3}
+		if c[w.root.ID] != want || c[w.townA.ID] != want || c[w.villA.ID] != want {
+			t.Errorf("clerk A counts = %+v (the county counts only the own township)", c)
+		}
+		c = must(w.s.Counts(w.admin, []registry.Area{w.root}))(t)
+		if c[w.root.ID] != (registry.AreaCount{Households: 2, Persons: 6}) {
+			t.Errorf("admin counts = %+v", c)
+		}
+	})
+}
