@@ -13,6 +13,7 @@ CREATE TABLE catalog_entries (
     price_cap    BIGINT NOT NULL DEFAULT 0,     -- unit price ceiling, 1/1,000,000 yuan; 0 none
     price        BIGINT NOT NULL DEFAULT 0,     -- reference unit price, 1/1,000,000 yuan; 0 unknown
     unit         TEXT NOT NULL DEFAULT '',
+    fee_type     TEXT NOT NULL DEFAULT '',      -- HIS med_chrgitm_type (01 bed ... 09 western drug ... 14 other); '' unknown
     spec         TEXT NOT NULL DEFAULT '',      -- specification / dosage form
     essential    BOOLEAN NOT NULL DEFAULT FALSE, -- 基本药物
     restricted   BOOLEAN NOT NULL DEFAULT FALSE, -- 限定使用
