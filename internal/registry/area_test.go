@@ -88,3 +88,16 @@ func TestAreaCounts(t *testing.T) {
 		}
 	})
 }
+
+func TestPlaces(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ps := must(w.s.Places(w.clerkA))(t)
+		if len(ps) != 2 || ps[0].FullName != "龙场镇 红星村" || ps[1].FullName != "龙场镇 红星村 一组" {
+			t.Errorf("clerk A places = %+v", ps)
+		}
+		if ps := must(w.s.Places(w.admin))(t); len(ps) != 3 {
+			t.Errorf("admin places = %+v", ps)
+		}
+	})
+}
