@@ -225,3 +225,9 @@ func (s *Service) CountByStatus(ctx context.Context, day civil.Date) (map[Status
 	}
 	return out, rows.Err()
 }
+
+// LooksLikeIDNumber reports whether a search text has the shape of an ID
+// number (18 characters, or 15 digits), so adapters keep it out of URLs.
+func LooksLikeIDNumber(s string) bool {
+	return looksLikeID(strings.TrimSpace(idcard.Normalize(s)))
+}
