@@ -21,10 +21,12 @@ type command struct {
 
 // commands is the table of subcommands; each lives in its own file.
 var commands = map[string]command{
-	"version": {"print the version / 显示版本", runVersion},
-	"serve":   {"serve the console, API and HIS interface / 启动服务", runServe},
-	"calc":    {"settle one case with a scheme / 按补偿方案计算一个案例", runCalc},
-	"scheme":  {"check a compensation scheme file / 校验补偿方案", runScheme},
+	"version":     {"print the version / 显示版本", runVersion},
+	"serve":       {"serve the console, API and HIS interface / 启动服务", runServe},
+	"calc":        {"settle one case with a scheme / 按补偿方案计算一个案例", runCalc},
+	"scheme":      {"check a compensation scheme file / 校验补偿方案", runScheme},
+	"institution": {"designated institutions and their HIS credentials / 定点医疗机构", runInstitution},
+	"catalog":     {"the reimbursement catalogue: import, list, show / 医保目录", runCatalog},
 }
 
 func main() {

@@ -14,6 +14,7 @@ type Input struct {
 	Level           Level  `json:"level"`
 	Private         bool   `json:"private"`
 	AreaID          int64  `json:"area_id,omitempty"`
+	AreaCode        string `json:"area_code,omitempty"` // alternative to AreaID: the area's division code
 	InCounty        bool   `json:"in_county"`
 	Agreement       bool   `json:"agreement"`
 	Networked       bool   `json:"networked"`
@@ -70,7 +71,7 @@ func (in *Input) validate() error {
 		c.AddField("level", "level", "机构级别应为 village/township/county/city/province",
 			"level must be village, township, county, city or province")
 	}
-	if in.InCounty && in.AreaID == 0 {
+	if in.InCounty && in.AreaID == 0 && in.AreaCode == "" {
 		c.AddField("area_id", "required", "县内机构须选择所在地区", "an in-county institution needs its area")
 	}
 	in.validateBank(&c)

@@ -147,7 +147,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Institution, Credential
 	var out Institution
 	var cred Credentials
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := checkArea(ctx, tx, in.AreaID); err != nil {
+		if err := resolveArea(ctx, tx, &in); err != nil {
 			return err
 		}
 		now, today := db.Timestamp(s.now()), s.Today()
@@ -198,7 +198,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Institution, 
 		if before.Code != in.Code {
 			return apperr.Field("fixmedins_code", "immutable", "机构编码不可修改", "the institution code cannot be changed")
 		}
-		if err := checkArea(ctx, tx, in.AreaID); err != nil {
+		if err := resolveArea(ctx, tx, &in); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE institutions SET name = ?, level = ?, private = ?, area_id = ?,
@@ -216,18 +216,20 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Institution, 
 	return out, err
 }
 
-func checkArea(ctx context.Context, tx *db.Tx, areaID int64) error {
-	if areaID == 0 {
+// resolveArea checks the area id, or finds it from the area code.
+func resolveArea(ctx context.Context, tx *db.Tx, in *Input) error {
+	if in.AreaID == 0 && in.AreaCode == "" {
 		return nil
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE id = ?`, areaID).Scan(&n); err != nil {
-		return err
+	q, arg, field := `SELECT id FROM areas WHERE id = ?`, any(in.AreaID), "area_id"
+	if in.AreaID == 0 {
+		q, arg, field = `SELECT id FROM areas WHERE code = ?`, strings.TrimSpace(in.AreaCode), "area_code"
 	}
-	if n == 0 {
-		return apperr.Field("area_id", "area_not_found", "所选地区不存在", "area not found")
+	err := tx.QueryRowContext(ctx, q, arg).Scan(&in.AreaID)
+	if db.IsNoRows(err) {
+		return apperr.Field(field, "area_not_found", "所选地区不存在", "area not found")
 	}
-	return nil
+	return err
 }
 
 func nullID(id int64) any {
