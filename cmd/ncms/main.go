@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"scheme":      {"check a compensation scheme file / 校验补偿方案", runScheme},
 	"institution": {"designated institutions and their HIS credentials / 定点医疗机构", runInstitution},
 	"catalog":     {"the reimbursement catalogue: import, list, show / 医保目录", runCatalog},
+	"init":        {"create the schema, the county and the first administrator / 初始化", runInit},
 }
 
 func main() {

@@ -8,9 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"ncms/internal/api"
+	"ncms/internal/auth"
 	"ncms/internal/db"
+	"ncms/internal/httpx"
+	"ncms/internal/web"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -69,13 +74,32 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 	return 0
 }
 
-// newHandler assembles the whole HTTP surface: health check, console, API,
-// HIS interface.
-func newHandler(d *db.DB, log *slog.Logger) http.Handler {
+// app is the assembled HTTP surface and the route tables behind it (the
+// tests walk them to check that every route has its rules).
+type app struct {
+	handler http.Handler
+	console *web.Console
+	api     *api.API
+}
+
+// newApp wires the services, the console at "/", the API at "/api/v1/" and
+// the health check, wrapped in the common middleware (request id, security
+// headers, panic recovery, request log).
+func newApp(d *db.DB, log *slog.Logger) *app {
+	authSvc := auth.New(d, auth.Options{})
+	secure := os.Getenv("NCMS_SECURE_COOKIES") == "1"
+	con := web.New(web.Config{DB: d, Auth: authSvc, Log: log, SecureCookies: secure})
+	jsonAPI := api.New(api.Config{DB: d, Auth: authSvc, Log: log})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz(d))
-	return mux
+	mux.Handle(api.Prefix+"/", jsonAPI)
+	mux.Handle("/", con)
+	return &app{handler: httpx.Wrap(mux, log), console: con, api: jsonAPI}
 }
+
+// newHandler assembles the whole HTTP surface: health check, console, API,
+// HIS interface.
+func newHandler(d *db.DB, log *slog.Logger) http.Handler { return newApp(d, log).handler }
 
 // healthz answers 200 when the database answers within 2 s, 503 otherwise.
 func healthz(d *db.DB) http.HandlerFunc {
