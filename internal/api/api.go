@@ -62,6 +62,8 @@ var (
 func (a *API) routes() []httpx.Route {
 	var rs []httpx.Route
 	rs = append(rs, a.accountRoutes()...)
+	rs = append(rs, a.institutionRoutes()...)
+	rs = append(rs, a.catalogRoutes()...)
 	return rs
 }
 

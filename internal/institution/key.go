@@ -174,3 +174,9 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// LoadKeyFor finds the installation key of an open database (LoadKey with
+// its DSN), for adapters that hold only the *db.DB.
+func LoadKeyFor(d interface{ Redacted() string }) (Key, error) {
+	return LoadKey(d.Redacted())
+}
