@@ -87,7 +87,11 @@ func (s *Service) editable(ctx context.Context, tx *db.Tx, id int64) (access.Act
 	if err != nil {
 		return a, User{}, err
 	}
-	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE u.id = ?`+tx.DB().ForUpdate(), id))
+	lock := ""
+	if tx.DB().Dialect() == db.Postgres {
+		lock = " FOR UPDATE OF u" // not the nullable side of the join
+	}
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE u.id = ?`+lock, id))
 	if db.IsNoRows(err) || (err == nil && !visibleTo(a, u)) {
 		return a, User{}, errUserNotFound
 	}
