@@ -30,8 +30,8 @@ type YearInput struct {
 // DefaultWaitingDays is the late-enrollment waiting period (Chongqing: 90).
 const DefaultWaitingDays = 90
 
-// withDefaults fills zero fields.
-func (in YearInput) withDefaults() YearInput {
+// WithDefaults fills zero fields with the defaults described on YearInput.
+func (in YearInput) WithDefaults() YearInput {
 	if in.PeriodFrom.IsZero() {
 		in.PeriodFrom = civil.New(in.Year, 1, 1)
 	}
@@ -80,7 +80,7 @@ func CheckYear(in YearInput) []apperr.FieldError {
 // CreateYear adds a scheme year in draft. Its benefit period may not overlap
 // another year's.
 func (s *Service) CreateYear(ctx context.Context, in YearInput) (Year, error) {
-	in = in.withDefaults()
+	in = in.WithDefaults()
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := actor(ctx, AdminRoles...); err != nil {
 			return err
@@ -111,7 +111,7 @@ func (s *Service) CreateYear(ctx context.Context, in YearInput) (Year, error) {
 // UpdateYear changes a year's dates and note. Once people have enrolled,
 // only the note, the window's end and the waiting days may change.
 func (s *Service) UpdateYear(ctx context.Context, in YearInput) (Year, error) {
-	in = in.withDefaults()
+	in = in.WithDefaults()
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := actor(ctx, AdminRoles...); err != nil {
 			return err
