@@ -11,11 +11,8 @@ import (
 	"os"
 	"time"
 
-	"ncms/internal/api"
-	"ncms/internal/auth"
 	"ncms/internal/db"
-	"ncms/internal/httpx"
-	"ncms/internal/web"
+	"ncms/internal/server"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -74,45 +71,8 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 	return 0
 }
 
-// app is the assembled HTTP surface and the route tables behind it (the
-// tests walk them to check that every route has its rules).
-type app struct {
-	handler http.Handler
-	console *web.Console
-	api     *api.API
-}
-
-// newApp wires the services, the console at "/", the API at "/api/v1/" and
-// the health check, wrapped in the common middleware (request id, security
-// headers, panic recovery, request log).
-func newApp(d *db.DB, log *slog.Logger) *app {
-	authSvc := auth.New(d, auth.Options{})
-	secure := os.Getenv("NCMS_SECURE_COOKIES") == "1"
-	con := web.New(web.Config{DB: d, Auth: authSvc, Log: log, SecureCookies: secure})
-	jsonAPI := api.New(api.Config{DB: d, Auth: authSvc, Log: log})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz(d))
-	mux.Handle(api.Prefix+"/", jsonAPI)
-	mux.Handle("/", con)
-	return &app{handler: httpx.Wrap(mux, log), console: con, api: jsonAPI}
-}
-
-// newHandler assembles the whole HTTP surface: health check, console, API,
-// HIS interface.
-func newHandler(d *db.DB, log *slog.Logger) http.Handler { return newApp(d, log).handler }
-
-// healthz answers 200 when the database answers within 2 s, 503 otherwise.
-func healthz(d *db.DB) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		if err := d.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, `{"status":"unavailable","db":%q}`+"\n", d.Dialect().String())
-			return
-		}
-		fmt.Fprintf(w, `{"status":"ok","db":%q}`+"\n", d.Dialect().String())
-	}
+// newHandler assembles the whole HTTP surface (internal/server): health
+// check, console, API.
+func newHandler(d *db.DB, log *slog.Logger) http.Handler {
+	return server.New(d, log, server.Options{SecureCookies: os.Getenv("NCMS_SECURE_COOKIES") == "1"}).Handler
 }

@@ -250,3 +250,13 @@ func principal(r *http.Request) auth.Principal {
 	p, _ := httpx.Principal(r)
 	return p
 }
+
+// Can reports whether the caller has one of the roles: {{if $.Can "admin"}}.
+func (p *Page) Can(roles ...string) bool {
+	for _, r := range roles {
+		if string(p.Actor.Role) == r {
+			return true
+		}
+	}
+	return false
+}
