@@ -89,6 +89,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.coreRoutes()...)
 	rs = append(rs, c.userRoutes()...)
 	rs = append(rs, c.auditRoutes()...)
+	rs = append(rs, c.registryRoutes()...)
 	return rs
 }
 
@@ -122,6 +123,10 @@ type navItem struct {
 // nav is the main navigation in display order. Add your pages here.
 var nav = []navItem{
 	{"/{$}", "首页", "Home"},
+	{"/persons", "人员查询", "People"},
+	{"/households/new", "户籍登记", "Register household"},
+	{"/areas", "地区管理", "Areas"},
+	{"/other-schemes", "重复参保", "Double enrollment"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
