@@ -64,6 +64,7 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.accountRoutes()...)
 	rs = append(rs, a.institutionRoutes()...)
 	rs = append(rs, a.catalogRoutes()...)
+	rs = append(rs, a.enrollRoutes()...)
 	return rs
 }
 

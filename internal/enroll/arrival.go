@@ -16,30 +16,30 @@ import (
 // ArrivalInput records money received from a government level or civil
 // affairs (一笔到账/预拨).
 type ArrivalInput struct {
-	Year      int
-	Source    Source
-	Amount    money.Fen // > 0
-	ArrivedOn civil.Date
-	DueDate   civil.Date // when this installment was due; zero: the standard's due date for the source
-	Reference string     // document or bank-slip number
-	Note      string
+	Year      int        `json:"year"`
+	Source    Source     `json:"source"`
+	Amount    money.Fen  `json:"amount"` // > 0
+	ArrivedOn civil.Date `json:"arrived_on"`
+	DueDate   civil.Date `json:"due_date"`  // when this installment was due; zero: the standard's due date for the source
+	Reference string     `json:"reference"` // document or bank-slip number
+	Note      string     `json:"note"`
 }
 
 // Arrival is one installment received (or the reversal of one).
 type Arrival struct {
-	ID         int64
-	Year       int
-	Source     Source
-	Amount     money.Fen
-	DueDate    civil.Date
-	ArrivedOn  civil.Date
-	LateDays   int // days after the due date (0 when on time or no due date)
-	Reference  string
-	Note       string
-	ReversesID int64 // set on a reversal row
-	ReversedBy int64 // set on an installment that was reversed
-	CreatedBy  string
-	CreatedAt  time.Time
+	ID         int64      `json:"id"`
+	Year       int        `json:"year"`
+	Source     Source     `json:"source"`
+	Amount     money.Fen  `json:"amount"`
+	DueDate    civil.Date `json:"due_date"`
+	ArrivedOn  civil.Date `json:"arrived_on"`
+	LateDays   int        `json:"late_days"` // days after the due date (0 when on time or no due date)
+	Reference  string     `json:"reference"`
+	Note       string     `json:"note"`
+	ReversesID int64      `json:"reverses_id"` // set on a reversal row
+	ReversedBy int64      `json:"reversed_by"` // set on an installment that was reversed
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 // LateDays returns how many days after due an arrival came (0 when on

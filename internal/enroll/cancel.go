@@ -16,13 +16,13 @@ import (
 
 // CancelInput cancels enrollments paid by one receipt.
 type CancelInput struct {
-	PaymentID int64
+	PaymentID int64 `json:"payment_id"`
 	// PersonIDs empty cancels every enrollment of the receipt still in
 	// force; otherwise only these persons' (e.g. someone found enrolled in
 	// another scheme).
-	PersonIDs []int64
-	Reason    string     // required
-	On        civil.Date // day of the refund; zero: today
+	PersonIDs []int64    `json:"person_i_ds"`
+	Reason    string     `json:"reason"` // required
+	On        civil.Date `json:"on"`     // day of the refund; zero: today
 }
 
 // Cancel reverses enrollments: for each, every contribution gets a

@@ -32,18 +32,19 @@ const (
 
 // Coverage answers "is this person covered on Date, and in which tier".
 type Coverage struct {
-	PersonID     int64
-	Date         civil.Date
-	Covered      bool
-	Year         int // the scheme year whose period contains Date (0 when none)
-	Tier         int
-	From, To     civil.Date // the coverage of the enrollment found (also set when Waiting)
-	Via          Via
-	EnrollmentID int64  // the enrollment that covers (the mother's when Via is ViaMother)
-	Reason       Reason // why not, when !Covered
-	Since        civil.Date
-	ZhMessage    string
-	EnMessage    string
+	PersonID     int64      `json:"person_id"`
+	Date         civil.Date `json:"date"`
+	Covered      bool       `json:"covered"`
+	Year         int        `json:"year"` // the scheme year whose period contains Date (0 when none)
+	Tier         int        `json:"tier"`
+	From         civil.Date `json:"from"` // the coverage of the enrollment found (also set when Waiting)
+	To           civil.Date `json:"to"`
+	Via          Via        `json:"via"`
+	EnrollmentID int64      `json:"enrollment_id"` // the enrollment that covers (the mother's when Via is ViaMother)
+	Reason       Reason     `json:"reason"`        // why not, when !Covered
+	Since        civil.Date `json:"since"`
+	ZhMessage    string     `json:"zh_message"`
+	EnMessage    string     `json:"en_message"`
 }
 
 // CoverRow is one enrollment as coverage sees it.
@@ -51,7 +52,8 @@ type CoverRow struct {
 	ID        int64
 	Year      int
 	Tier      int
-	From, To  civil.Date
+	From      civil.Date
+	To        civil.Date
 	Cancelled bool
 }
 

@@ -16,19 +16,19 @@ import (
 
 // EnrollInput enrolls a household (or some of its members) for a year.
 type EnrollInput struct {
-	Year        int
-	HouseholdID int64
+	Year        int   `json:"year"`
+	HouseholdID int64 `json:"household_id"`
 	// Tier is the household's chosen tier. When members join a household
 	// already enrolled for the year, zero means the household's tier, and
 	// any other tier is refused: every member uses the same tier.
-	Tier   int
-	PaidOn civil.Date // payment date; zero: today
-	Method string     // how the person paid: cash (default), bank, pos, wechat, alipay
+	Tier   int        `json:"tier"`
+	PaidOn civil.Date `json:"paid_on"` // payment date; zero: today
+	Method string     `json:"method"`  // how the person paid: cash (default), bank, pos, wechat, alipay
 	// PersonIDs empty enrolls every active member, all or nothing, and is
 	// refused when any of them is already enrolled for the year. Otherwise
 	// only these active members enroll (a newborn, someone who moved in,
 	// someone left out), joining the household's tier.
-	PersonIDs []int64
+	PersonIDs []int64 `json:"person_i_ds"`
 }
 
 // Methods are the accepted payment methods.

@@ -8,10 +8,11 @@ import (
 // Preset is a contribution standard taken from the seed documents (SPEC
 // §4), offered on the standards page and used as test fixtures.
 type Preset struct {
-	Key       string
-	Zh, En    string
-	Standards []Standard
-	Subsidies []Subsidy
+	Key       string     `json:"key"`
+	Zh        string     `json:"zh"`
+	En        string     `json:"en"`
+	Standards []Standard `json:"standards"`
+	Subsidies []Subsidy  `json:"subsidies"`
 }
 
 // DefaultSubsidies: civil affairs pays the whole individual share for

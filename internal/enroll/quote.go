@@ -11,51 +11,52 @@ import (
 
 // Member is a person as enrollment sees them.
 type Member struct {
-	PersonID   int64
-	Name       string
-	MaskedID   string // ID number masked for display ("" when none yet)
-	Relation   string
-	BirthDate  civil.Date
-	Categories registry.Categories
+	PersonID   int64               `json:"person_id"`
+	Name       string              `json:"name"`
+	MaskedID   string              `json:"masked_id"` // ID number masked for display ("" when none yet)
+	Relation   string              `json:"relation"`
+	BirthDate  civil.Date          `json:"birth_date"`
+	Categories registry.Categories `json:"categories"`
 }
 
 // Share is an amount from one source.
 type Share struct {
-	Source Source
-	Amount money.Fen
+	Source Source    `json:"source"`
+	Amount money.Fen `json:"amount"`
 }
 
 // Window is when an enrollment covers its person.
 type Window struct {
-	From, To civil.Date
-	Late     bool // paid after the enrollment window: covered after the waiting days
-	Newborn  bool // born after the window and paid within the waiting days of birth: covered from birth
+	From    civil.Date `json:"from"`
+	To      civil.Date `json:"to"`
+	Late    bool       `json:"late"`    // paid after the enrollment window: covered after the waiting days
+	Newborn bool       `json:"newborn"` // born after the window and paid within the waiting days of birth: covered from birth
 }
 
 // Line is what one member's enrollment costs and who pays it.
 type Line struct {
 	Member
-	Shares     []Share           // each source with a non-zero amount, civil affairs included
-	PersonPays money.Fen         // the individual share the person pays at the desk
-	CivilPays  money.Fen         // the individual share civil affairs pays
-	Government money.Fen         // the government shares together
-	Total      money.Fen         // everything due for this person
-	Subsidy    registry.Category // category that earned the civil-affairs share ("" when none)
-	Cover      Window
+	Shares     []Share           `json:"shares"`      // each source with a non-zero amount, civil affairs included
+	PersonPays money.Fen         `json:"person_pays"` // the individual share the person pays at the desk
+	CivilPays  money.Fen         `json:"civil_pays"`  // the individual share civil affairs pays
+	Government money.Fen         `json:"government"`  // the government shares together
+	Total      money.Fen         `json:"total"`       // everything due for this person
+	Subsidy    registry.Category `json:"subsidy"`     // category that earned the civil-affairs share ("" when none)
+	Cover      Window            `json:"cover"`
 }
 
 // Quote is what enrolling some members in a tier costs, per member and in
 // total, and who pays.
 type Quote struct {
-	Year       int
-	Tier       int
-	PaidOn     civil.Date
-	Lines      []Line
-	PersonPays money.Fen // to be paid at the desk (the receipt's amount)
-	CivilPays  money.Fen
-	Government money.Fen
-	Total      money.Fen
-	BySource   []Share // totals per source in Sources order, non-zero only
+	Year       int        `json:"year"`
+	Tier       int        `json:"tier"`
+	PaidOn     civil.Date `json:"paid_on"`
+	Lines      []Line     `json:"lines"`
+	PersonPays money.Fen  `json:"person_pays"` // to be paid at the desk (the receipt's amount)
+	CivilPays  money.Fen  `json:"civil_pays"`
+	Government money.Fen  `json:"government"`
+	Total      money.Fen  `json:"total"`
+	BySource   []Share    `json:"by_source"` // totals per source in Sources order, non-zero only
 }
 
 // Compute works out, without touching the database, what each member owes

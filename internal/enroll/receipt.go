@@ -35,55 +35,56 @@ func (s ReceiptStatus) Zh() string {
 // Receipt is a payment at the enrollment desk with what it paid for: the
 // printable 参合缴费收据.
 type Receipt struct {
-	PaymentID       int64
-	No              string
-	Year            int
-	Tier            int
-	HouseholdID     int64
-	HouseholdNumber string
-	HeadName        string
-	Address         string
-	AreaNames       string // township, village, group
-	PaidOn          civil.Date
-	Method          string
-	Clerk           string
-	IssuedAt        time.Time
-	Lines           []ReceiptLine
-	PersonPays      money.Fen // paid at the desk (the receipt's amount)
-	CivilPays       money.Fen
-	Government      money.Fen
-	Total           money.Fen
-	BySource        []Share
-	Refunded        money.Fen // refunded by cancellations (positive)
-	Reversals       []Reversal
-	Status          ReceiptStatus
+	PaymentID       int64         `json:"payment_id"`
+	No              string        `json:"receipt_no"`
+	Year            int           `json:"year"`
+	Tier            int           `json:"tier"`
+	HouseholdID     int64         `json:"household_id"`
+	HouseholdNumber string        `json:"household_number"`
+	HeadName        string        `json:"head_name"`
+	Address         string        `json:"address"`
+	AreaNames       string        `json:"area_names"` // township, village, group
+	PaidOn          civil.Date    `json:"paid_on"`
+	Method          string        `json:"method"`
+	Clerk           string        `json:"clerk"`
+	IssuedAt        time.Time     `json:"issued_at"`
+	Lines           []ReceiptLine `json:"lines"`
+	PersonPays      money.Fen     `json:"person_pays"` // paid at the desk (the receipt's amount)
+	CivilPays       money.Fen     `json:"civil_pays"`
+	Government      money.Fen     `json:"government"`
+	Total           money.Fen     `json:"total"`
+	BySource        []Share       `json:"by_source"`
+	Refunded        money.Fen     `json:"refunded"` // refunded by cancellations (positive)
+	Reversals       []Reversal    `json:"reversals"`
+	Status          ReceiptStatus `json:"status"`
 }
 
 // ReceiptLine is one person on a receipt.
 type ReceiptLine struct {
-	EnrollmentID int64
-	PersonID     int64
-	Name         string
-	MaskedID     string
-	Relation     string
-	Shares       []Share
-	PersonPays   money.Fen
-	CivilPays    money.Fen
-	Government   money.Fen
-	Total        money.Fen
-	From, To     civil.Date
-	Late         bool
-	Cancelled    bool
+	EnrollmentID int64      `json:"enrollment_id"`
+	PersonID     int64      `json:"person_id"`
+	Name         string     `json:"name"`
+	MaskedID     string     `json:"masked_id"`
+	Relation     string     `json:"relation"`
+	Shares       []Share    `json:"shares"`
+	PersonPays   money.Fen  `json:"person_pays"`
+	CivilPays    money.Fen  `json:"civil_pays"`
+	Government   money.Fen  `json:"government"`
+	Total        money.Fen  `json:"total"`
+	From         civil.Date `json:"from"`
+	To           civil.Date `json:"to"`
+	Late         bool       `json:"late"`
+	Cancelled    bool       `json:"cancelled"`
 }
 
 // Reversal is a cancellation of (part of) a receipt.
 type Reversal struct {
-	PaymentID int64
-	Refund    money.Fen // refunded to the payer (positive)
-	On        civil.Date
-	Reason    string
-	By        string
-	At        time.Time
+	PaymentID int64      `json:"payment_id"`
+	Refund    money.Fen  `json:"refund"` // refunded to the payer (positive)
+	On        civil.Date `json:"on"`
+	Reason    string     `json:"reason"`
+	By        string     `json:"by"`
+	At        time.Time  `json:"at"`
 }
 
 // Receipt returns a receipt by payment id, in the actor's scope.

@@ -11,14 +11,15 @@ import (
 
 // SourceLine is due against received for one source.
 type SourceLine struct {
-	Source      Source
-	Persons     int       // enrolled persons owing this source
-	Due         money.Fen // per enrollee × standard, net of cancellations
-	Received    money.Fen // desk payments (individual) or arrivals (others)
-	Outstanding money.Fen // Due − Received
-	Rate        money.Rate
-	RateKnown   bool // false when nothing is due
-	MaxLateDays int  // the latest installment's delay
+	Source      Source     `json:"source"`
+	Persons     int        `json:"persons"`     // enrolled persons owing this source
+	Due         money.Fen  `json:"due"`         // per enrollee × standard, net of cancellations
+	Received    money.Fen  `json:"received"`    // desk payments (individual) or arrivals (others)
+	Outstanding money.Fen  `json:"outstanding"` // Due − Received
+	Rate        money.Rate `json:"rate_bp"`
+	Percent     string     `json:"arrival_rate"`  // "86.92%", "—" when nothing is due
+	RateKnown   bool       `json:"rate_known"`    // false when nothing is due
+	MaxLateDays int        `json:"max_late_days"` // the latest installment's delay
 }
 
 // RateText returns the arrival rate as "86.92%" ("—" when nothing is due).
@@ -31,24 +32,24 @@ func (l SourceLine) RateText() string {
 
 // TownshipLine is what is due from the enrollees of one township.
 type TownshipLine struct {
-	AreaID    int64
-	Name      string
-	Path      string
-	Enrollees int
-	Due       []Share // by source
-	Total     money.Fen
-	Paid      money.Fen // paid at the desk, net of refunds
+	AreaID    int64     `json:"area_id"`
+	Name      string    `json:"name"`
+	Path      string    `json:"path"`
+	Enrollees int       `json:"enrollees"`
+	Due       []Share   `json:"due"` // by source
+	Total     money.Fen `json:"total"`
+	Paid      money.Fen `json:"paid"` // paid at the desk, net of refunds
 }
 
 // Receivables is the fund-raising position of a year in the actor's scope.
 type Receivables struct {
-	Year      int
-	Enrollees int  // persons enrolled, cancellations excluded
-	County    bool // the scope is the whole county: arrivals are included
-	Sources   []SourceLine
-	Total     SourceLine
-	Townships []TownshipLine
-	Arrivals  []Arrival // county scope only
+	Year      int            `json:"year"`
+	Enrollees int            `json:"enrollees"` // persons enrolled, cancellations excluded
+	County    bool           `json:"county"`    // the scope is the whole county: arrivals are included
+	Sources   []SourceLine   `json:"sources"`
+	Total     SourceLine     `json:"total"`
+	Townships []TownshipLine `json:"townships"`
+	Arrivals  []Arrival      `json:"arrivals"` // county scope only
 }
 
 // Receivables reports, for a year, what is due per source from the
@@ -159,6 +160,7 @@ func finishLines(lines map[Source]*SourceLine, arrivals []Arrival) ([]SourceLine
 		}
 		l.Outstanding = l.Due - l.Received
 		l.Rate, l.RateKnown = ArrivalRate(l.Received, l.Due)
+		l.Percent = l.RateText()
 		out = append(out, *l)
 		total.Due += l.Due
 		total.Received += l.Received
@@ -166,6 +168,7 @@ func finishLines(lines map[Source]*SourceLine, arrivals []Arrival) ([]SourceLine
 	}
 	total.Outstanding = total.Due - total.Received
 	total.Rate, total.RateKnown = ArrivalRate(total.Received, total.Due)
+	total.Percent = total.RateText()
 	return out, total
 }
 

@@ -95,18 +95,18 @@ func (s Status) Valid() bool { return s == Draft || s == Open || s == Closed }
 
 // Year is one scheme year (参合年度) with its standards.
 type Year struct {
-	Year        int
-	PeriodFrom  civil.Date // benefits run PeriodFrom..PeriodTo (default 1 Jan – 31 Dec)
-	PeriodTo    civil.Date
-	WindowFrom  civil.Date // contributions are collected WindowFrom..WindowTo
-	WindowTo    civil.Date
-	WaitingDays int // late payers are covered from payment + WaitingDays
-	Status      Status
-	Note        string
-	ReceiptSeq  int64 // receipts issued so far
+	Year        int        `json:"year"`
+	PeriodFrom  civil.Date `json:"period_from"` // benefits run PeriodFrom..PeriodTo (default 1 Jan – 31 Dec)
+	PeriodTo    civil.Date `json:"period_to"`
+	WindowFrom  civil.Date `json:"window_from"` // contributions are collected WindowFrom..WindowTo
+	WindowTo    civil.Date `json:"window_to"`
+	WaitingDays int        `json:"waiting_days"` // late payers are covered from payment + WaitingDays
+	Status      Status     `json:"status"`
+	Note        string     `json:"note"`
+	ReceiptSeq  int64      `json:"receipt_seq"` // receipts issued so far
 
-	Standards []Standard // by tier, then source order
-	Subsidies []Subsidy  // civil-affairs subsidies by category
+	Standards []Standard `json:"standards"` // by tier, then source order
+	Subsidies []Subsidy  `json:"subsidies"` // civil-affairs subsidies by category
 }
 
 // Tiers returns the tiers the standards define, ascending.
@@ -158,19 +158,19 @@ func (y Year) DueDate(src Source) civil.Date {
 // Standard is one line of a contribution standard: per person, in a tier,
 // from a source.
 type Standard struct {
-	Tier    int
-	Source  Source
-	Amount  money.Fen
-	DueDate civil.Date // when a government share is due; zero: no date
+	Tier    int        `json:"tier"`
+	Source  Source     `json:"source"`
+	Amount  money.Fen  `json:"amount"`
+	DueDate civil.Date `json:"due_date"` // when a government share is due; zero: no date
 }
 
 // Subsidy says that civil affairs pays the individual share of people in a
 // category: Rate of it (money.Whole = all), or a fixed Amount capped at the
 // share. Exactly one of the two is set.
 type Subsidy struct {
-	Category registry.Category
-	Rate     money.Rate
-	Amount   money.Fen
+	Category registry.Category `json:"category"`
+	Rate     money.Rate        `json:"rate"`
+	Amount   money.Fen         `json:"amount"`
 }
 
 // Pays returns what civil affairs pays of an individual share.

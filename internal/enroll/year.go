@@ -18,13 +18,13 @@ import (
 // before the period to twelve days before it (1 Sep – 20 Dec for a calendar
 // year); WaitingDays < 0 means the default 90.
 type YearInput struct {
-	Year        int
-	PeriodFrom  civil.Date
-	PeriodTo    civil.Date
-	WindowFrom  civil.Date
-	WindowTo    civil.Date
-	WaitingDays int
-	Note        string
+	Year        int        `json:"year"`
+	PeriodFrom  civil.Date `json:"period_from"`
+	PeriodTo    civil.Date `json:"period_to"`
+	WindowFrom  civil.Date `json:"window_from"`
+	WindowTo    civil.Date `json:"window_to"`
+	WaitingDays int        `json:"waiting_days"`
+	Note        string     `json:"note"`
 }
 
 // DefaultWaitingDays is the late-enrollment waiting period (Chongqing: 90).
