@@ -1,0 +1,135 @@
+package settle
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"ncms/internal/apperr"
+	"ncms/internal/db"
+)
+
+// Message statuses in settle_messages.
+const (
+	msgDone        = "done"
+	msgCompensated = "compensated"
+	msgTombstone   = "tombstone"
+)
+
+// Transaction numbers recorded with messages (HIS infno). The native API
+// uses the same numbers so that 2601 can undo its messages too.
+const (
+	InfRegister    = "2201"
+	InfCancelReg   = "2202"
+	InfUpdate      = "2203"
+	InfUploadOut   = "2204"
+	InfRevokeOut   = "2205"
+	InfSettleOut   = "2207"
+	InfReverseOut  = "2208"
+	InfUploadIn    = "2301"
+	InfRevokeIn    = "2302"
+	InfSettleIn    = "2304"
+	InfReverseIn   = "2305"
+	InfAdmit       = "2401"
+	InfDischarge   = "2402"
+	InfCancelAdmit = "2404"
+	InfCompensate  = "2601"
+)
+
+var (
+	errMsgReused = apperr.New(apperr.Conflict, "msgid_reused",
+		"报文ID(msgid)已被另一笔不同内容的交易使用", "this msgid was already used by a different request")
+	errMsgCompensated = apperr.New(apperr.Conflict, "msgid_compensated",
+		"该报文已被冲正(2601),不能再处理", "this message was compensated (2601) and cannot be processed")
+)
+
+// effect is what a message did, for 2601.
+type effect struct {
+	typ string // visit, lines, settlement, reversal, ...
+	id  int64
+}
+
+// message identifies one idempotent operation.
+type message struct {
+	inst  int64
+	msgID string
+	infno string
+	hash  string
+	// checked: the caller already looked the message up (skip the first replay)
+	checked bool
+}
+
+func newMessage(inst int64, msgID, infno string, req any) message {
+	b, _ := json.Marshal(req)
+	h := sha256.Sum256(append([]byte(infno+"\x00"), b...))
+	return message{inst: inst, msgID: msgID, infno: infno, hash: hex.EncodeToString(h[:16])}
+}
+
+// once runs do in a transaction. With a msgid it is idempotent: a message
+// already processed returns its stored response in out (and runs nothing);
+// otherwise the message row, with out as response, is inserted in the same
+// transaction as do's effect. When the transaction fails because a
+// concurrent duplicate won, the winner's response is returned.
+func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.Tx) (effect, error)) error {
+	if m.msgID == "" {
+		return s.db.InTx(ctx, func(tx *db.Tx) error { _, err := do(tx); return err })
+	}
+	if !m.checked {
+		if found, err := s.replay(ctx, m, out); found || err != nil {
+			return err
+		}
+	}
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		e, err := do(tx)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, m, msgDone, e, out)
+	})
+	if err != nil {
+		if found, rerr := s.replay(ctx, m, out); found || rerr != nil {
+			return rerr
+		}
+	}
+	return err
+}
+
+// record inserts the message row.
+func (s *Service) record(ctx context.Context, tx *db.Tx, m message, status string, e effect, out any) error {
+	resp := []byte{}
+	if out != nil {
+		var err error
+		if resp, err = json.Marshal(out); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO settle_messages (institution_id, msgid, infno, req_hash, status,
+		effect_type, effect_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.inst, m.msgID, m.infno, m.hash, status, e.typ, e.id, string(resp), s.stamp())
+	return err
+}
+
+// replay looks the message up: found and decoded into out, or refused
+// (different request, compensated, tombstone), or not found.
+func (s *Service) replay(ctx context.Context, m message, out any) (bool, error) {
+	var infno, hash, status, resp string
+	err := s.db.QueryRowContext(ctx, `SELECT infno, req_hash, status, response FROM settle_messages
+		WHERE institution_id = ? AND msgid = ?`, m.inst, m.msgID).Scan(&infno, &hash, &status, &resp)
+	switch {
+	case db.IsNoRows(err):
+		return false, nil
+	case err != nil:
+		return false, err
+	case status == msgTombstone || status == msgCompensated:
+		return true, errMsgCompensated
+	case infno != m.infno || hash != m.hash:
+		return true, errMsgReused
+	}
+	if out != nil && resp != "" {
+		if err := json.Unmarshal([]byte(resp), out); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,329 @@
+package settle
+
+import (
+	"context"
+	"strings"
+
+	"ncms/internal/apperr"
+	"ncms/internal/audit"
+	"ncms/internal/civil"
+	"ncms/internal/db"
+)
+
+// Register registers an outpatient visit (2201).
+func (s *Service) Register(ctx context.Context, r VisitRequest) (Visit, error) {
+	return s.open(ctx, r, "11", InfRegister)
+}
+
+// Admit registers an admission (2401).
+func (s *Service) Admit(ctx context.Context, r VisitRequest) (Visit, error) {
+	return s.open(ctx, r, "21", InfAdmit)
+}
+
+func (s *Service) open(ctx context.Context, r VisitRequest, clr, infno string) (Visit, error) {
+	in, err := s.institutionOf(ctx)
+	if err != nil {
+		return Visit{}, err
+	}
+	r.Diagnoses = cleanCodes(r.Diagnoses)
+	if err := checkVisitRequest(r, clr); err != nil {
+		return Visit{}, err
+	}
+	p, err := loadPerson(ctx, s.db, r.PersonID)
+	if err != nil {
+		return Visit{}, err
+	}
+	if _, err := s.checkPerson(ctx, p, r.Begin); err != nil {
+		return Visit{}, err
+	}
+	v := Visit{InstitutionID: in.ID, PersonID: p.ID, HouseholdID: p.HouseholdID, ClrType: clr, MedType: r.MedType,
+		IptOtpNo: strings.TrimSpace(r.IptOtpNo), Begin: r.Begin, Diagnoses: r.Diagnoses,
+		Referral: r.Referral || medTypes[r.MedType].referral, Status: Open}
+	var out Visit
+	err = s.once(ctx, newMessage(in.ID, r.MsgID, infno, r), &out, func(tx *db.Tx) (effect, error) {
+		now := s.stamp()
+		id, err := tx.InsertID(ctx, `INSERT INTO visits (institution_id, person_id, household_id, clr_type, med_type,
+			ipt_otp_no, begin_date, diagnoses, referral, dept_name, doctor_name, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.InstitutionID, v.PersonID, v.HouseholdID, clr,
+			v.MedType, v.IptOtpNo, v.Begin, strings.Join(v.Diagnoses, ","), v.Referral, r.DeptName, r.DoctorName, Open, now, now)
+		if db.IsUniqueViolation(err) {
+			return effect{}, apperr.New(apperr.Conflict, "duplicate_visit", "该就诊流水号(ipt_otp_no)已登记", "this ipt_otp_no is already registered")
+		}
+		if err != nil {
+			return effect{}, err
+		}
+		out = v
+		out.ID = id
+		return effect{"visit", id}, audit.Record(ctx, tx, "visit.open", "visit", id, nil, out)
+	})
+	return out, err
+}
+
+func checkVisitRequest(r VisitRequest, clr string) error {
+	var c apperr.Collector
+	if r.PersonID <= 0 {
+		c.AddField("psn_no", "required", "缺少人员编号", "psn_no is required")
+	}
+	if err := checkMedType(r.MedType, clr); err != nil {
+		e, _ := apperr.As(err)
+		c.Add(e.Fields[0])
+	}
+	if !r.Begin.Valid() {
+		c.AddField("begntime", "date", "缺少就诊/入院日期", "begntime (visit date) is required")
+	}
+	if len(r.IptOtpNo) > 30 {
+		c.AddField("ipt_otp_no", "too_long", "就诊流水号过长", "ipt_otp_no is too long")
+	}
+	checkCodes(&c, r.Diagnoses)
+	return c.Err()
+}
+
+// checkCodes checks ICD-10 codes: a letter, two digits, optional ".x...".
+func checkCodes(c *apperr.Collector, codes []string) {
+	for _, code := range codes {
+		if !icd10(code) {
+			c.AddField("dise_codg", "icd10", "疾病编码 "+code+" 不是ICD-10编码", "diagnosis "+code+" is not an ICD-10 code")
+		}
+	}
+}
+
+func icd10(s string) bool {
+	if len(s) < 3 || len(s) > 12 || s[0] < 'A' || s[0] > 'Z' || !digit(s[1]) || !digit(s[2]) {
+		return false
+	}
+	for i := 3; i < len(s); i++ {
+		if c := s[i]; !(digit(c) || c == '.' || c == 'x' || (c >= 'A' && c <= 'Z')) {
+			return false
+		}
+	}
+	return true
+}
+
+func digit(c byte) bool { return c >= '0' && c <= '9' }
+
+func cleanCodes(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Update changes a visit's med_type and diagnoses (2203).
+func (s *Service) Update(ctx context.Context, r UpdateRequest) (Visit, error) {
+	r.Diagnoses = cleanCodes(r.Diagnoses)
+	var c apperr.Collector
+	checkCodes(&c, r.Diagnoses)
+	if err := c.Err(); err != nil {
+		return Visit{}, err
+	}
+	return s.changeVisit(ctx, r.MsgID, InfUpdate, r, r.VisitID, func(v *Visit) error {
+		if v.Status == Cancelled {
+			return errVisitClosed
+		}
+		if r.MedType != "" {
+			if err := checkMedType(r.MedType, v.ClrType); err != nil {
+				return err
+			}
+			v.MedType = r.MedType
+		}
+		if len(r.Diagnoses) > 0 {
+			v.Diagnoses = r.Diagnoses
+		}
+		return nil
+	})
+}
+
+// Discharge discharges an admission (2402).
+func (s *Service) Discharge(ctx context.Context, r DischargeRequest) (Visit, error) {
+	r.Diagnoses = cleanCodes(r.Diagnoses)
+	var c apperr.Collector
+	checkCodes(&c, r.Diagnoses)
+	if !r.End.Valid() {
+		c.AddField("endtime", "date", "缺少出院日期", "endtime (discharge date) is required")
+	}
+	if err := c.Err(); err != nil {
+		return Visit{}, err
+	}
+	return s.changeVisit(ctx, r.MsgID, InfDischarge, r, r.VisitID, func(v *Visit) error {
+		switch {
+		case v.ClrType != "21":
+			return apperr.New(apperr.Conflict, "not_admission", "门诊就诊不能办理出院", "an outpatient visit cannot be discharged")
+		case v.Status != Open:
+			return errVisitClosed
+		case r.End.Before(v.Begin):
+			return apperr.Field("endtime", "date", "出院日期早于入院日期", "discharge date before admission date")
+		}
+		v.End, v.Status = r.End, Discharged
+		if len(r.Diagnoses) > 0 {
+			v.Diagnoses = r.Diagnoses
+		}
+		return nil
+	})
+}
+
+// Cancel cancels a registration (2202) or an admission (2404): only while
+// no line is settled. Its unsettled lines are revoked.
+func (s *Service) Cancel(ctx context.Context, r VisitRef) (Visit, error) {
+	return s.changeVisit(ctx, r.MsgID, InfCancelReg, r, r.VisitID, func(v *Visit) error {
+		if v.Status == Cancelled {
+			return errVisitClosed
+		}
+		v.Status = Cancelled
+		return nil
+	})
+}
+
+// changeVisit locks the visit, applies change and writes it back.
+func (s *Service) changeVisit(ctx context.Context, msgID, infno string, req any, id int64, change func(*Visit) error) (Visit, error) {
+	in, err := s.institutionOf(ctx)
+	if err != nil {
+		return Visit{}, err
+	}
+	var out Visit
+	err = s.once(ctx, newMessage(in.ID, msgID, infno, req), &out, func(tx *db.Tx) (effect, error) {
+		v, err := loadVisit(ctx, tx, in.ID, id, true)
+		if err != nil {
+			return effect{}, err
+		}
+		before := v
+		if err := change(&v); err != nil {
+			return effect{}, err
+		}
+		if v.Status == Cancelled {
+			if err := cancelLines(ctx, tx, v.ID); err != nil {
+				return effect{}, err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE visits SET med_type = ?, diagnoses = ?, end_date = ?, status = ?, updated_at = ?
+			WHERE id = ?`, v.MedType, strings.Join(v.Diagnoses, ","), v.End, v.Status, s.stamp(), v.ID)
+		if err != nil {
+			return effect{}, err
+		}
+		out = v
+		return effect{"visit_change", v.ID}, audit.Record(ctx, tx, "visit."+infno, "visit", v.ID, before, v)
+	})
+	return out, err
+}
+
+// cancelLines refuses when a line is settled and revokes the open ones.
+func cancelLines(ctx context.Context, tx *db.Tx, visitID int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM fee_lines WHERE visit_id = ? AND status = 'settled'`, visitID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return errHasSettled
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE fee_lines SET status = 'revoked' WHERE visit_id = ? AND status = 'open'`, visitID)
+	return err
+}
+
+const visitCols = `id, institution_id, person_id, household_id, clr_type, med_type, ipt_otp_no, begin_date,
+	end_date, diagnoses, referral, status`
+
+// loadVisit reads a visit of institution inst (another's is not found),
+// locking it on PostgreSQL when lock is set.
+func loadVisit(ctx context.Context, q db.Querier, inst, id int64, lock bool) (Visit, error) {
+	var v Visit
+	var diag string
+	suffix := ""
+	if tx, ok := q.(*db.Tx); ok && lock {
+		suffix = tx.DB().ForUpdate()
+	}
+	err := q.QueryRowContext(ctx, `SELECT `+visitCols+` FROM visits WHERE id = ? AND institution_id = ?`+suffix, id, inst).Scan(
+		&v.ID, &v.InstitutionID, &v.PersonID, &v.HouseholdID, &v.ClrType, &v.MedType, &v.IptOtpNo, &v.Begin,
+		&v.End, &diag, &v.Referral, &v.Status)
+	if db.IsNoRows(err) {
+		return v, errVisitNotFound
+	}
+	if diag != "" {
+		v.Diagnoses = strings.Split(diag, ",")
+	}
+	return v, err
+}
+
+// GetVisit returns a visit of the actor's institution (county staff: any).
+func (s *Service) GetVisit(ctx context.Context, id int64) (Visit, error) {
+	inst, err := s.readScope(ctx)
+	if err != nil {
+		return Visit{}, err
+	}
+	if inst == 0 {
+		if err := s.db.QueryRowContext(ctx, `SELECT institution_id FROM visits WHERE id = ?`, id).Scan(&inst); db.IsNoRows(err) {
+			return Visit{}, errVisitNotFound
+		} else if err != nil {
+			return Visit{}, err
+		}
+	}
+	return loadVisit(ctx, s.db, inst, id, false)
+}
+
+// personRow is what settlement needs of a person.
+type personRow struct {
+	ID, HouseholdID  int64
+	Name, IDNumber   string
+	Sex, Status      string
+	Birth, StatusDay civil.Date
+	Categories       []string
+}
+
+func loadPerson(ctx context.Context, q db.Querier, id int64) (personRow, error) {
+	var p personRow
+	var cats string
+	err := q.QueryRowContext(ctx, `SELECT id, household_id, name, COALESCE(id_number, ''), sex, status, birth_date,
+		status_date, categories FROM persons WHERE id = ?`, id).Scan(&p.ID, &p.HouseholdID, &p.Name, &p.IDNumber,
+		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats)
+	if db.IsNoRows(err) {
+		return p, errPersonNotFound
+	}
+	if cats != "" {
+		p.Categories = strings.Split(cats, ",")
+	}
+	return p, err
+}
+
+// checkPerson refuses a person who died or moved out before day d, who is
+// blocked, or who is not covered on d; it returns the coverage.
+func (s *Service) checkPerson(ctx context.Context, p personRow, d civil.Date) (CoverageInfo, error) {
+	if (p.Status == "deceased" || p.Status == "moved_out") && d.After(p.StatusDay) {
+		zh, en := "已死亡", "deceased"
+		if p.Status == "moved_out" {
+			zh, en = "已迁出", "moved out"
+		}
+		return CoverageInfo{}, apperr.New(apperr.Conflict, "person_"+p.Status, "参合人员"+zh+"("+p.StatusDay.String()+")",
+			"the person is "+en+" since "+p.StatusDay.String())
+	}
+	if reason, blocked, err := s.blocked(ctx, s.db, p.ID); err != nil {
+		return CoverageInfo{}, err
+	} else if blocked {
+		return CoverageInfo{}, apperr.New(apperr.Forbidden, "person_blocked", "该人员已被暂停即时结报: "+reason,
+			"the person is blocked from real-time settlement: "+reason)
+	}
+	cov, err := s.coverage.CoveredOn(ctx, s.db, p.ID, d)
+	if err != nil {
+		return cov, err
+	}
+	if !cov.Covered {
+		return cov, apperr.New(apperr.Conflict, "not_covered", "就诊日期 "+d.String()+" 不在参合待遇期内: "+cov.Zh,
+			"not covered on "+d.String()+": "+cov.En)
+	}
+	return cov, nil
+}
+
+// readScope returns the institution a reader is limited to (0: county-wide).
+func (s *Service) readScope(ctx context.Context) (int64, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if a.Scope.IsInstitution() {
+		return a.Scope.InstitutionID, nil
+	}
+	if a.Scope.AreaPath == "" {
+		return 0, errNotInstitution
+	}
+	return 0, nil
+}
