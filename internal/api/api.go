@@ -65,6 +65,7 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.institutionRoutes()...)
 	rs = append(rs, a.catalogRoutes()...)
 	rs = append(rs, a.enrollRoutes()...)
+	rs = append(rs, a.registryRoutes()...)
 	return rs
 }
 
