@@ -283,4 +283,3 @@ func (a *API) personTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	return a.answerPerson(w, r, id)
 }
-
