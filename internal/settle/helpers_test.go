@@ -67,7 +67,10 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 			paasid, created_at, updated_at) VALUES (?, ?, ?, TRUE, TRUE, TRUE, 'active', '2013-01-01', ?, ?, ?)`,
 			fmt.Sprintf("H5001010000%d", i), lv+" hospital", lv, "paas-"+lv, now(), now())
 	}
-	for _, it := range []struct{ code, class string; bp int }{{"A001", "A", 0}, {"B001", "B", 1000}, {"C001", "C", 0}} {
+	for _, it := range []struct {
+		code, class string
+		bp          int
+	}{{"A001", "A", 0}, {"B001", "B", 1000}, {"C001", "C", 0}} {
 		f.insert(`INSERT INTO catalog_entries (code, name, kind, class, selfpay_bp, valid_from, created_at, updated_at)
 			VALUES (?, ?, 'drug', ?, ?, '2013-01-01', ?, ?)`, it.code, "item "+it.code, it.class, it.bp, now(), now())
 	}

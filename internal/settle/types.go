@@ -3,6 +3,8 @@ package settle
 import (
 	"time"
 
+	"ncms/internal/apperr"
+
 	"ncms/internal/civil"
 	"ncms/internal/engine"
 	"ncms/internal/money"
@@ -176,4 +178,14 @@ type Settlement struct {
 	AcctPay       money.Fen      `json:"acct_pay"`
 	CashPay       money.Fen      `json:"psn_cash_pay"`
 	Result        *engine.Result `json:"result"`
+}
+
+// ParseAmount reads an HIS amount exactly: a decimal with at most two
+// places ("12.30"); more places, exponents or junk are refused naming field.
+func ParseAmount(field, s string) (money.Fen, error) {
+	v, err := money.Parse(s)
+	if err != nil {
+		return 0, apperr.Field(field, "amount", "金额 "+s+" 无效(最多两位小数)", "amount "+s+" is invalid (at most 2 decimals)")
+	}
+	return v, nil
 }
