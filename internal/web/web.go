@@ -90,6 +90,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.userRoutes()...)
 	rs = append(rs, c.auditRoutes()...)
 	rs = append(rs, c.registryRoutes()...)
+	rs = append(rs, c.enrollRoutes()...)
 	return rs
 }
 
@@ -127,6 +128,9 @@ var nav = []navItem{
 	{"/households/new", "户籍登记", "Register household"},
 	{"/areas", "地区管理", "Areas"},
 	{"/other-schemes", "重复参保", "Double enrollment"},
+	{"/enroll", "参合缴费", "Enrollment desk"},
+	{"/enroll/receivables", "筹资到账", "Fund raising"},
+	{"/enroll/years", "年度与标准", "Years & standards"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
