@@ -21,7 +21,11 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
 
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
@@ -101,7 +105,9 @@ func initThenServe(t *testing.T, dsn string) {
 	sctx, stop := context.WithCancel(ctx)
 	stdout := &syncBuffer{}
 	done := make(chan int)
-	go func() { done <- dispatch(sctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, stdout, io.Discard) }()
+	go func() {
+		done <- dispatch(sctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, stdout, io.Discard)
+	}()
 	var base string
 	for i := 0; i < 100 && base == ""; i++ {
 		if m := listenRE.FindStringSubmatch(stdout.String()); m != nil {

@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"institution": {"designated institutions and their HIS credentials / 定点医疗机构", runInstitution},
 	"catalog":     {"the reimbursement catalogue: import, list, show / 医保目录", runCatalog},
 	"init":        {"create the schema, the county and the first administrator / 初始化", runInit},
+	"user":        {"accounts: add, list, reset-password, disable, enable / 用户管理", runUser},
 	"import":      {"import households from CSV or XLSX / 导入户籍花名册", runImport},
 }
 

@@ -230,3 +230,28 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// UserByName returns the user with the given username, visible to the
+// administrator or auditor in ctx.
+func (s *Service) UserByName(ctx context.Context, username string) (User, error) {
+	a, err := reader(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE u.username = ?`, NormalizeUsername(username)))
+	if db.IsNoRows(err) || (err == nil && !visibleTo(a, u)) {
+		return User{}, errUserNotFound
+	}
+	return u, err
+}
+
+// AreaIDByCode returns the id of the area with a division code (for
+// command-line tools that name scopes by code).
+func (s *Service) AreaIDByCode(ctx context.Context, code string) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM areas WHERE code = ?`, strings.TrimSpace(code)).Scan(&id)
+	if db.IsNoRows(err) {
+		return 0, apperr.Field("area", "area_code", "没有该代码的地区", "no area has this code")
+	}
+	return id, err
+}
