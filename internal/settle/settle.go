@@ -53,7 +53,7 @@ func (f CoverageFunc) CoveredOn(ctx context.Context, q db.Querier, personID int6
 
 // Options are the dependencies of a Service.
 type Options struct {
-	Coverage Coverage           // required
+	Coverage Coverage           // default EnrollCoverage
 	Schemes  *schemestore.Store // default: schemestore.New(d)
 	Now      func() time.Time   // default time.Now
 	NoTrace  bool               // leave the engine trace out of stored results (benchmarks only)
@@ -71,6 +71,9 @@ type Service struct {
 // New returns a settlement service over d.
 func New(d *db.DB, opt Options) *Service {
 	s := &Service{db: d, coverage: opt.Coverage, schemes: opt.Schemes, now: opt.Now, trace: !opt.NoTrace}
+	if s.coverage == nil {
+		s.coverage = EnrollCoverage
+	}
 	if s.schemes == nil {
 		s.schemes = schemestore.New(d)
 	}
