@@ -160,7 +160,7 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, u auth.User, 
 	}
 	d.Secret = secret
 	f := emptyForm("display_name", u.DisplayName, "role", string(u.Role),
-		"area_id", strconv.FormatInt(u.AreaID, 10), "institution_id", strconv.FormatInt(u.InstitutionID, 10))
+		"area_id", idOrEmpty(u.AreaID), "institution_id", idOrEmpty(u.InstitutionID))
 	return c.render(w, r, "user.html", View{Status: status, Form: f, Data: d})
 }
 
@@ -236,4 +236,12 @@ func (c *Console) userReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return c.showUser(w, r, u, pw, 0)
+}
+
+// idOrEmpty formats an optional id for a form field.
+func idOrEmpty(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
