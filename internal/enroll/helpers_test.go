@@ -34,7 +34,7 @@ type world struct {
 	seq                   int
 }
 
-func newWorld(t *testing.T, d *db.DB) *world {
+func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	var rootID int64
@@ -73,7 +73,7 @@ func clerk(ctx context.Context, id int64, name string, a registry.Area) context.
 
 // year creates and opens a calendar scheme year (window 1 Sep – 20 Dec of
 // the year before, 90 waiting days) under a preset.
-func (w *world) year(t *testing.T, year int, preset string) enroll.Year {
+func (w *world) year(t testing.TB, year int, preset string) enroll.Year {
 	t.Helper()
 	p, ok := enroll.PresetByKey(preset)
 	if !ok {
@@ -93,7 +93,7 @@ type person struct {
 
 // house registers a household in a village; with no members given, a
 // couple and a son.
-func (w *world) house(t *testing.T, vill registry.Area, ps ...person) registry.Household {
+func (w *world) house(t testing.TB, vill registry.Area, ps ...person) registry.Household {
 	t.Helper()
 	if len(ps) == 0 {
 		ps = []person{{"张大山", "户主", "1970-03-01", true, nil}, {"李秀英", "配偶", "1972-05-09", false, nil},
@@ -109,8 +109,8 @@ func (w *world) house(t *testing.T, vill registry.Area, ps ...person) registry.H
 }
 
 // must returns a function that fails t on err and otherwise returns v.
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
+func must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("unexpected error: %v", err)

@@ -131,6 +131,7 @@ var nav = []navItem{
 	{"/enroll", "参合缴费", "Enrollment desk"},
 	{"/enroll/receivables", "筹资到账", "Fund raising"},
 	{"/enroll/years", "年度与标准", "Years & standards"},
+	{"/enroll/coverage", "参合查询", "Coverage check"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
