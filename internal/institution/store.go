@@ -75,8 +75,11 @@ type Filter struct {
 	Query  string // part of the code or name
 	Level  Level
 	Status Status
-	Limit  int // default 50, at most 500
-	Offset int
+	// InCounty, when set, keeps only in-county (true) or out-of-county
+	// (false) institutions.
+	InCounty *bool
+	Limit    int // default 50, at most 500
+	Offset   int
 }
 
 // List returns the institutions the actor may see, by code, and how many
@@ -105,6 +108,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Institution, int, error
 	if f.Status != "" {
 		where += " AND status = ?"
 		args = append(args, string(f.Status))
+	}
+	if f.InCounty != nil {
+		where += " AND in_county = ?"
+		args = append(args, *f.InCounty)
 	}
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM institutions WHERE `+where, args...).Scan(&total); err != nil {

@@ -90,6 +90,8 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.userRoutes()...)
 	rs = append(rs, c.auditRoutes()...)
 	rs = append(rs, c.registryRoutes()...)
+	rs = append(rs, c.institutionRoutes()...)
+	rs = append(rs, c.catalogRoutes()...)
 	rs = append(rs, c.enrollRoutes()...)
 	return rs
 }
@@ -128,6 +130,8 @@ var nav = []navItem{
 	{"/households/new", "户籍登记", "Register household"},
 	{"/areas", "地区管理", "Areas"},
 	{"/other-schemes", "重复参保", "Double enrollment"},
+	{"/institutions", "定点机构", "Institutions"},
+	{"/catalog", "目录", "Catalogue"},
 	{"/enroll", "参合缴费", "Enrollment desk"},
 	{"/enroll/receivables", "筹资到账", "Fund raising"},
 	{"/enroll/years", "年度与标准", "Years & standards"},
