@@ -40,6 +40,9 @@ type info struct {
 	authed    bool
 	session   string // raw session token when authenticated by cookie
 	csrf      string // the CSRF token forms must carry
+	// preCSRF sets (on first use) the anonymous visitor's double-submit
+	// token, so that only pages with forms set its cookie.
+	preCSRF func() string
 }
 
 type infoKey struct{}
@@ -59,7 +62,15 @@ func Principal(r *http.Request) (auth.Principal, bool) {
 }
 
 // CSRF returns the token that forms on this page must carry in CSRFField.
-func CSRF(r *http.Request) string { return infoOf(r).csrf }
+// Call it before writing the response: for an anonymous visitor it may set
+// the token's cookie.
+func CSRF(r *http.Request) string {
+	i := infoOf(r)
+	if i.csrf == "" && i.preCSRF != nil {
+		i.csrf = i.preCSRF()
+	}
+	return i.csrf
+}
 
 // SessionToken returns the raw session token of r's cookie ("" if none), for logout.
 func SessionToken(r *http.Request) string {
@@ -130,10 +141,14 @@ func (rt *Router) guard(w http.ResponseWriter, r *http.Request, route Route, in 
 	}
 	if route.Public {
 		if !in.authed && rt.cfg.Mode == Console {
-			in.csrf = preSessionCSRF(w, r, rt.cfg.SecureCookies)
+			in.preCSRF = func() string { return preSessionCSRF(w, r, rt.cfg.SecureCookies) }
 		}
 		if unsafe(r.Method) && rt.cfg.Mode == Console && !route.NoCSRF {
-			return checkCSRF(r, in.csrf)
+			want := in.csrf
+			if !in.authed {
+				want = preCookie(r)
+			}
+			return checkCSRF(r, want)
 		}
 		return nil
 	}
@@ -194,13 +209,21 @@ const preCSRFCookie = "ncms_csrf"
 // preSessionCSRF returns the anonymous visitor's CSRF token, setting its
 // cookie on first sight.
 func preSessionCSRF(w http.ResponseWriter, r *http.Request, secure bool) string {
-	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 32 {
-		return c.Value
+	if v := preCookie(r); v != "" {
+		return v
 	}
 	tok := auth.CSRFToken(RequestID(r) + RemoteAddr(r) + randomHex(16))
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: tok, Path: "/", HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteLaxMode})
 	return tok
+}
+
+// preCookie returns the anonymous visitor's CSRF cookie, or "".
+func preCookie(r *http.Request) string {
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	return ""
 }
 
 // refuse answers a request stopped before its handler. Anonymous console

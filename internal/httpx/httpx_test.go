@@ -24,11 +24,11 @@ func TestRouteValidate(t *testing.T) {
 	}{
 		{Route{Method: "GET", Pattern: "/x", Roles: admin, Scope: ScopeOwn, Handler: ok}, true},
 		{Route{Method: "GET", Pattern: "/x", Public: true, Scope: ScopePublic, Handler: ok}, true},
-		{Route{Method: "GET", Pattern: "/x", Scope: ScopeOwn, Handler: ok}, false},                               // no roles
-		{Route{Method: "GET", Pattern: "/x", Roles: admin, Handler: ok}, false},                                  // no scope
-		{Route{Method: "GET", Pattern: "/x", Roles: admin, Scope: ScopePublic, Handler: ok}, false},              // public scope on a private route
+		{Route{Method: "GET", Pattern: "/x", Scope: ScopeOwn, Handler: ok}, false},                                // no roles
+		{Route{Method: "GET", Pattern: "/x", Roles: admin, Handler: ok}, false},                                   // no scope
+		{Route{Method: "GET", Pattern: "/x", Roles: admin, Scope: ScopePublic, Handler: ok}, false},               // public scope on a private route
 		{Route{Method: "GET", Pattern: "/x", Public: true, Roles: admin, Scope: ScopePublic, Handler: ok}, false}, // public with roles
-		{Route{Method: "GET", Pattern: "/x", Public: true, Handler: ok}, false},                                  // public without ScopePublic
+		{Route{Method: "GET", Pattern: "/x", Public: true, Handler: ok}, false},                                   // public without ScopePublic
 		{Route{Method: "GET", Pattern: "/x", Roles: []access.Role{"boss"}, Scope: ScopeOwn, Handler: ok}, false},
 		{Route{Method: "GET", Pattern: "x", Roles: admin, Scope: ScopeOwn, Handler: ok}, false},
 		{Route{Method: "GET", Pattern: "/x", Roles: admin, Scope: ScopeOwn}, false},

@@ -20,7 +20,13 @@ func TestLoginLogoutAndLanguage(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Location != "/login?next=%2F" {
 			t.Fatalf("anonymous home: %d %q", r.Status, r.Location)
 		}
-		c.get("/login")
+		r = c.get("/static/app.css")
+		if r.Status != 200 || r.Header.Get("Set-Cookie") != "" || !strings.Contains(r.Header.Get("Cache-Control"), "public") {
+			t.Fatalf("static file: %d %v", r.Status, r.Header)
+		}
+		if r = c.get("/login"); !strings.Contains(r.Header.Get("Set-Cookie"), "ncms_csrf=") {
+			t.Fatalf("login page sets no CSRF cookie: %v", r.Header)
+		}
 		r = c.post("/login", url.Values{"username": {"admin"}, "password": {"wrong-password"}})
 		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "用户名或密码错误") {
 			t.Fatalf("wrong password: %d %s", r.Status, r.Body)
