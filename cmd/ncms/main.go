@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"init":        {"create the schema, the county and the first administrator / 初始化", runInit},
 	"user":        {"accounts: add, list, reset-password, disable, enable / 用户管理", runUser},
 	"import":      {"import households from CSV or XLSX / 导入户籍花名册", runImport},
+	"sandbox":     {"create the HIS vendors' sandbox county / 创建HIS厂商联调沙盒", runSandbox},
 }
 
 func main() {

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"ncms/internal/db"
+	"ncms/internal/his"
+	"ncms/internal/httpx"
+	"ncms/internal/institution"
 	"ncms/internal/server"
 )
 
@@ -72,7 +75,15 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 }
 
 // newHandler assembles the whole HTTP surface (internal/server): health
-// check, console, API.
+// check, console, API; and the HIS interface (internal/his) at his.Prefix.
 func newHandler(d *db.DB, log *slog.Logger) http.Handler {
-	return server.New(d, log, server.Options{SecureCookies: os.Getenv("NCMS_SECURE_COOKIES") == "1"}).Handler
+	app := server.New(d, log, server.Options{SecureCookies: os.Getenv("NCMS_SECURE_COOKIES") == "1"})
+	key, err := institution.LoadKeyFor(d)
+	if err != nil {
+		log.Error("HIS interface: no installation key; signatures cannot be verified", "err", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(his.Prefix+"/", httpx.Wrap(his.New(his.Config{DB: d, Log: log, Key: key}), log))
+	mux.Handle("/", app.Handler)
+	return mux
 }
