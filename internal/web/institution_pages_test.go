@@ -56,7 +56,7 @@ func createInst(t *testing.T, c *client, form url.Values) (int64, string, string
 		t.Fatalf("create %s: %d %q\n%s", form.Get("fixmedins_code"), r.Status, r.Header.Get("Cache-Control"), r.Body)
 	}
 	sec, pid := secretRE.FindStringSubmatch(r.Body), paasidRE.FindStringSubmatch(r.Body)
-	id := regexp.MustCompile(`<a href="/institutions/(\d+)">`+form.Get("fixmedins_code")).FindStringSubmatch(r.Body)
+	id := regexp.MustCompile(`<a href="/institutions/(\d+)">` + form.Get("fixmedins_code")).FindStringSubmatch(r.Body)
 	if sec == nil || pid == nil || id == nil || len(sec[1]) != 64 {
 		t.Fatalf("credentials page without paasid, secret or link:\n%s", r.Body)
 	}
