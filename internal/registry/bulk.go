@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -19,22 +20,24 @@ type bulkInsert struct {
 	chunk int    // rows per statement
 	args  []any
 	rows  int
-	full  string // SQL for a full chunk, built once
+	full  *sql.Stmt // prepared statement for a full chunk
 	// before, when set, runs before each statement (to write the rows
 	// this table's rows refer to first).
 	before func(ctx context.Context) error
 }
 
-// maxBulkParams keeps statements under both engines' parameter limits.
-const maxBulkParams = 4000
+// bulkRows is how many rows one INSERT writes. Every table of an import
+// uses the same number so that related rows (a person and its event) are
+// flushed together in full, prepared statements; 256 rows of the widest
+// table (13 columns) stay far below both engines' parameter limits.
+const bulkRows = 256
 
 func newBulkInsert(tx *db.Tx, table string, cols []string) *bulkInsert {
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 	b := &bulkInsert{tx: tx, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", tuple: "(" + marks + ")",
 		width: len(cols)}
-	b.chunk = maxBulkParams / b.width
+	b.chunk = bulkRows
 	b.args = make([]any, 0, b.chunk*b.width)
-	b.full = b.sql(b.chunk)
 	return b
 }
 
@@ -70,16 +73,30 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 			return err
 		}
 	}
-	q := b.full
-	if b.rows != b.chunk {
-		q = b.sql(b.rows)
+	var err error
+	if b.rows == b.chunk {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.sql(b.chunk)); err != nil {
+				return fmt.Errorf("registry: bulk insert: %w", err)
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.sql(b.rows), b.args...)
 	}
-	if _, err := b.tx.ExecContext(ctx, q, b.args...); err != nil {
+	if err != nil {
 		return fmt.Errorf("registry: bulk insert: %w", err)
 	}
 	clear(b.args)
 	b.args, b.rows = b.args[:0], 0
 	return nil
+}
+
+// close releases the prepared statement.
+func (b *bulkInsert) close() {
+	if b.full != nil {
+		_ = b.full.Close()
+	}
 }
 
 // reserveIDs reserves n consecutive ids of table inside tx and returns the
@@ -120,18 +137,15 @@ func lockForImport(ctx context.Context, tx *db.Tx) error {
 // writes (the default 2 MiB makes index updates of a large file go to disk).
 const importCacheKiB = 256 << 10
 
-// bigCache enlarges SQLite's page cache for this transaction's connection
-// and returns the function that restores it.
-func bigCache(ctx context.Context, tx *db.Tx) (func(), error) {
-	if tx.DB().Dialect() != db.SQLite {
-		return func() {}, nil
+// importSession returns the per-connection settings of an import and how
+// to undo them. On SQLite: a large page cache, and temporary files in
+// memory, so that the statement journal each multi-row INSERT keeps (for
+// its own rollback) is not written to disk — this takes effect only when
+// set before the transaction begins.
+func importSession(d *db.DB) (setup, undo []string) {
+	if d.Dialect() != db.SQLite {
+		return nil, nil
 	}
-	var old int64
-	if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&old); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
-		return nil, err
-	}
-	return func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, old)) }, nil
+	return []string{fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB), `PRAGMA temp_store = MEMORY`},
+		[]string{`PRAGMA cache_size = -2000`, `PRAGMA temp_store = DEFAULT`}
 }

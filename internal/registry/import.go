@@ -106,7 +106,8 @@ func (s *Service) ImportHouseholds(ctx context.Context, rd *importfile.Reader, o
 		return res, apperr.Field("file", "no_rows", "文件中没有数据行", "the file has no data rows")
 	}
 	start = time.Now()
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	setup, undo := importSession(s.db)
+	err = s.db.InTxSession(ctx, setup, undo, func(tx *db.Tx) error {
 		var err error
 		res.AreasCreated, err = s.writeImport(ctx, tx, rd, plan, opt)
 		return err

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -24,6 +25,10 @@ type importPlan struct {
 	rd         *importfile.Reader
 	pendIDs    []pending
 	pendHH     []pending
+	// checkIDs and checkHH are false when the register has no persons or
+	// households yet (the first import of a county): nothing to look up.
+	checkIDs, checkHH bool
+	stmts             map[string]*sql.Stmt // prepared full-batch lookups
 }
 
 // impHousehold is one household of the file.
@@ -60,6 +65,10 @@ func (s *Service) checkImport(ctx context.Context, act access.Actor, rd *importf
 	for i, c := range HouseholdColumns {
 		p.errs.order[rd.ColumnName(c.Key)] = i
 	}
+	if err := p.prepareLookups(ctx, s.db); err != nil {
+		return nil, err
+	}
+	defer p.closeLookups()
 	rep := newReporter(opt, "validate", rd)
 	rows, readErr := readRows(ctx, rd, rowParser{rd: rd, today: s.Today()})
 	defer drain(cancel, rows)
@@ -103,7 +112,9 @@ func (p *importPlan) add(r *parsedRow) {
 				fmt.Sprintf("same ID number as row %d", prev), idcard.Mask(r.person.IDNumber))
 		} else {
 			p.ids[key] = int32(r.num)
-			p.pendIDs = append(p.pendIDs, pending{r.person.IDNumber, r.num})
+			if p.checkIDs {
+				p.pendIDs = append(p.pendIDs, pending{r.person.IDNumber, r.num})
+			}
 		}
 	}
 	if r.household == "" {
@@ -115,7 +126,9 @@ func (p *importPlan) add(r *parsedRow) {
 			village: strings.Clone(r.village), group: strings.Clone(r.group), headIdx: -1}
 		p.byNumber[h.number] = h
 		p.households = append(p.households, h)
-		p.pendHH = append(p.pendHH, pending{h.number, r.num})
+		if p.checkHH {
+			p.pendHH = append(p.pendHH, pending{h.number, r.num})
+		}
 		if r.town != "" && r.village != "" {
 			h.place = p.places.plan(h.town, h.village, h.group)
 			if e := h.place.err; e != nil {
@@ -188,6 +201,50 @@ func (p *importPlan) lookup(ctx context.Context, q db.Querier, final bool) error
 	return nil
 }
 
+// prepareLookups finds out whether the register has anything to look up
+// and prepares the full-batch queries.
+func (p *importPlan) prepareLookups(ctx context.Context, d *db.DB) error {
+	if err := d.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM persons WHERE id_number IS NOT NULL)`).Scan(&p.checkIDs); err != nil {
+		return err
+	}
+	if err := d.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM households)`).Scan(&p.checkHH); err != nil {
+		return err
+	}
+	p.stmts = map[string]*sql.Stmt{}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", lookupBatch), ", ")
+	for name, q := range map[string]string{"ids": lookupIDsSQL, "households": lookupHouseholdsSQL} {
+		st, err := d.SQL().PrepareContext(ctx, d.Rebind(q+marks+`)`))
+		if err != nil {
+			return err
+		}
+		p.stmts[name] = st
+	}
+	return nil
+}
+
+func (p *importPlan) closeLookups() {
+	for _, st := range p.stmts {
+		_ = st.Close()
+	}
+}
+
+// query runs lookup query q (named name) for ps, prepared when ps is a full batch.
+func (p *importPlan) query(ctx context.Context, q db.Querier, name, sqlText string, ps []pending) (*sql.Rows, map[string]int, error) {
+	marks, args, rows := inList(ps)
+	if len(ps) == lookupBatch {
+		rs, err := p.stmts[name].QueryContext(ctx, args...)
+		return rs, rows, err
+	}
+	rs, err := q.QueryContext(ctx, sqlText+marks+`)`, args...)
+	return rs, rows, err
+}
+
+const (
+	lookupIDsSQL = `SELECT p.id_number, h.number, p.name FROM persons p JOIN households h ON h.id = p.household_id
+		WHERE p.id_number IN (`
+	lookupHouseholdsSQL = `SELECT number FROM households WHERE number IN (`
+)
+
 // inList returns "?, ?, ?" and the values of ps.
 func inList(ps []pending) (string, []any, map[string]int) {
 	args := make([]any, len(ps))
@@ -201,9 +258,7 @@ func inList(ps []pending) (string, []any, map[string]int) {
 
 // lookupIDs refuses ID numbers already in the register.
 func (p *importPlan) lookupIDs(ctx context.Context, q db.Querier, ps []pending) error {
-	marks, args, rows := inList(ps)
-	rs, err := q.QueryContext(ctx, `SELECT p.id_number, h.number, p.name FROM persons p JOIN households h ON h.id = p.household_id
-		WHERE p.id_number IN (`+marks+`)`, args...)
+	rs, rows, err := p.query(ctx, q, "ids", lookupIDsSQL, ps)
 	if err != nil {
 		return err
 	}
@@ -221,8 +276,7 @@ func (p *importPlan) lookupIDs(ctx context.Context, q db.Querier, ps []pending) 
 
 // lookupHouseholds refuses household numbers already in the register.
 func (p *importPlan) lookupHouseholds(ctx context.Context, q db.Querier, ps []pending) error {
-	marks, args, rows := inList(ps)
-	rs, err := q.QueryContext(ctx, `SELECT number FROM households WHERE number IN (`+marks+`)`, args...)
+	rs, rows, err := p.query(ctx, q, "households", lookupHouseholdsSQL, ps)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,6 @@ var errFileChanged = apperr.New(apperr.Conflict, "file_changed", "文件在导�
 // households, then persons and their events as the file is read again,
 // and the audit row. It returns how many areas were created.
 func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Reader, p *importPlan, opt ImportOptions) (int, error) {
-	restore, err := bigCache(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	defer restore()
 	if err := lockForImport(ctx, tx); err != nil {
 		return 0, err
 	}
@@ -47,10 +42,17 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 		return 0, err
 	}
 	now := s.stamp()
+	ixs, err := dropIndexes(ctx, tx, "households", "persons", "person_events")
+	if err != nil {
+		return 0, err
+	}
 	if err := insertHouseholds(ctx, tx, p, hBase, pBase, now); err != nil {
 		return 0, err
 	}
 	if err := s.insertPersons(ctx, tx, rd, p, pBase, now, opt); err != nil {
+		return 0, err
+	}
+	if err := createIndexes(ctx, tx, ixs); err != nil {
 		return 0, err
 	}
 	act, _ := actorOf(ctx)
@@ -63,6 +65,7 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 // insertHouseholds writes every household with its preassigned id and head.
 func insertHouseholds(ctx context.Context, tx *db.Tx, p *importPlan, hBase, pBase int64, now string) error {
 	b := newBulkInsert(tx, "households", importHouseholdCols)
+	defer b.close()
 	for i, h := range p.households {
 		h.id = hBase + int64(i)
 		b.args = append(b.args, h.id, h.number, h.place.area.ID, h.place.area.Path, h.address, h.phone,
@@ -87,6 +90,8 @@ func (s *Service) insertPersons(ctx context.Context, tx *db.Tx, rd *importfile.R
 	persons := newBulkInsert(tx, "persons", importPersonCols)
 	events := newBulkInsert(tx, "person_events", importEventCols)
 	events.before = persons.flush // events refer to persons
+	defer persons.close()
+	defer events.close()
 	rep := newReporter(opt, "write", rd)
 	rows, readErr := readRows(ctx, rd, rowParser{rd: rd, today: s.Today()})
 	defer drain(cancel, rows)
