@@ -93,43 +93,46 @@ func (w *world) checkYTD(t *testing.T, psnNo, want string) {
 }
 
 func TestInpatientFlow(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		w := newWorld(t, d)
-		c := w.clients["county"]
-		p := w.person(1, 1)
-		adm := w.call(c, "2401", map[string]any{"mdtrtinfo": map[string]any{"psn_no": p.PsnNo, "insutype": "390",
-			"begntime": today() + " 08:00:00", "mdtrt_cert_type": "02", "mdtrt_cert_no": p.Certno, "med_type": "21", "ipt_no": "ZY001",
-			"adm_diag_dscr": "肺炎", "adm_dept_codg": "A03", "adm_dept_name": "内科", "adm_bed": "12", "dscg_maindiag_code": "J18.9"},
-			"diseinfo": []any{map[string]any{"diag_type": "1", "maindiag_flag": "1", "diag_srt_no": "1", "diag_code": "J18.9", "diag_name": "肺炎"}}})
-		visit := str(obj(t, adm, "result")["mdtrt_id"])
-		refund := line("6", visit, "S250101001", "-1", "20", "-20.00")
-		refund["init_feedetl_sn"] = "5"
-		w.call(c, "2301", map[string]any{"feedetail": []any{line("1", visit, "F110200001", "5", "30", "150.00"),
-			line("2", visit, "XJ01DDA080A001010101445", "20", "3.20", "64.00"), line("3", visit, "S210300001", "1", "200", "200.00"),
-			line("4", visit, "ZC99ZZZ0001010100001", "2", "50", "100.00"), line("5", visit, "S250101001", "2", "20", "40.00")}})
-		w.call(c, "2301", map[string]any{"feedetail": []any{refund}})
-		w.call(c, "2402", map[string]any{"dscginfo": map[string]any{"mdtrt_id": visit, "psn_no": p.PsnNo, "insutype": "390",
-			"endtime": today() + " 10:00:00", "dise_codg": "J18.9", "dise_name": "肺炎", "dscg_way": "1", "dscg_dept_codg": "A03"}})
-		data := map[string]any{"psn_no": p.PsnNo, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.Certno, "medfee_sumamt": "534.00",
-			"psn_setlway": "01", "mdtrt_id": visit, "acct_used_flag": "0", "insutype": "390", "mid_setl_flag": "0"}
-		pre := checkSettlement(t, w.call(c, "2303", map[string]any{"data": data}))
-		data["invono"] = "INV-ZY001"
-		out := w.call(c, "2304", map[string]any{"data": data})
-		got := checkSettlement(t, out)
-		want := map[string]string{"medfee_sumamt": "534.00", "fulamt_ownpay_amt": "100.00", "overlmt_selfpay": "20.00",
-			"preselfpay_amt": "24.40", "inscp_scp_amt": "389.60", "act_pay_dedc": "300.00", "hifp_pay": "53.76",
-			"fund_pay_sumamt": "53.76", "psn_part_amt": "480.24"}
-		for k, v := range want {
-			if got[k].String() != v || pre[k] != got[k] {
-				t.Errorf("%s = %s (pre-settled %s), want %s", k, got[k], pre[k], v)
-			}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { newWorld(t, d).inpatient(t) })
+}
+
+// inpatient runs 2401 → 2301 → 2402 → 2303 → 2304 → 2305 (and 5203) at the
+// county hospital and checks the amounts.
+func (w *world) inpatient(t *testing.T) {
+	c := w.clients["county"]
+	p := w.person(1, 1)
+	adm := w.call(c, "2401", map[string]any{"mdtrtinfo": map[string]any{"psn_no": p.PsnNo, "insutype": "390",
+		"begntime": today() + " 08:00:00", "mdtrt_cert_type": "02", "mdtrt_cert_no": p.Certno, "med_type": "21", "ipt_no": "ZY001",
+		"adm_diag_dscr": "肺炎", "adm_dept_codg": "A03", "adm_dept_name": "内科", "adm_bed": "12", "dscg_maindiag_code": "J18.9"},
+		"diseinfo": []any{map[string]any{"diag_type": "1", "maindiag_flag": "1", "diag_srt_no": "1", "diag_code": "J18.9", "diag_name": "肺炎"}}})
+	visit := str(obj(t, adm, "result")["mdtrt_id"])
+	refund := line("6", visit, "S250101001", "-1", "20", "-20.00")
+	refund["init_feedetl_sn"] = "5"
+	w.call(c, "2301", map[string]any{"feedetail": []any{line("1", visit, "F110200001", "5", "30", "150.00"),
+		line("2", visit, "XJ01DDA080A001010101445", "20", "3.20", "64.00"), line("3", visit, "S210300001", "1", "200", "200.00"),
+		line("4", visit, "ZC99ZZZ0001010100001", "2", "50", "100.00"), line("5", visit, "S250101001", "2", "20", "40.00")}})
+	w.call(c, "2301", map[string]any{"feedetail": []any{refund}})
+	w.call(c, "2402", map[string]any{"dscginfo": map[string]any{"mdtrt_id": visit, "psn_no": p.PsnNo, "insutype": "390",
+		"endtime": today() + " 10:00:00", "dise_codg": "J18.9", "dise_name": "肺炎", "dscg_way": "1", "dscg_dept_codg": "A03"}})
+	data := map[string]any{"psn_no": p.PsnNo, "mdtrt_cert_type": "02", "mdtrt_cert_no": p.Certno, "medfee_sumamt": "534.00",
+		"psn_setlway": "01", "mdtrt_id": visit, "acct_used_flag": "0", "insutype": "390", "mid_setl_flag": "0"}
+	pre := checkSettlement(t, w.call(c, "2303", map[string]any{"data": data}))
+	data["invono"] = "INV-ZY001"
+	out := w.call(c, "2304", map[string]any{"data": data})
+	got := checkSettlement(t, out)
+	want := map[string]string{"medfee_sumamt": "534.00", "fulamt_ownpay_amt": "100.00", "overlmt_selfpay": "20.00",
+		"preselfpay_amt": "24.40", "inscp_scp_amt": "389.60", "act_pay_dedc": "300.00", "hifp_pay": "53.76",
+		"fund_pay_sumamt": "53.76", "psn_part_amt": "480.24"}
+	for k, v := range want {
+		if got[k].String() != v || pre[k] != got[k] {
+			t.Errorf("%s = %s (pre-settled %s), want %s", k, got[k], pre[k], v)
 		}
-		w.checkYTD(t, p.PsnNo, "53.76")
-		setl := str(obj(t, out, "setlinfo")["setl_id"])
-		rev := w.call(c, "2305", map[string]any{"data": map[string]any{"mdtrt_id": visit, "setl_id": setl, "psn_no": p.PsnNo}})
-		checkNegated(t, got, checkSettlement(t, rev))
-		w.checkYTD(t, p.PsnNo, "0.00")
-		q := w.call(c, "5203", map[string]any{"data": map[string]any{"psn_no": p.PsnNo, "setl_id": setl, "mdtrt_id": visit}})
-		checkSettlement(t, q)
-	})
+	}
+	w.checkYTD(t, p.PsnNo, "53.76")
+	setl := str(obj(t, out, "setlinfo")["setl_id"])
+	rev := w.call(c, "2305", map[string]any{"data": map[string]any{"mdtrt_id": visit, "setl_id": setl, "psn_no": p.PsnNo}})
+	checkNegated(t, got, checkSettlement(t, rev))
+	w.checkYTD(t, p.PsnNo, "0.00")
+	q := w.call(c, "5203", map[string]any{"data": map[string]any{"psn_no": p.PsnNo, "setl_id": setl, "mdtrt_id": visit}})
+	checkSettlement(t, q)
 }
