@@ -13,7 +13,7 @@ import (
 )
 
 // Request is the national request envelope. Input is kept raw and decoded
-// per transaction (numbers are read from their text, never via float64).
+// per transaction (numbers are read from their text, never through binary floating point).
 type Request struct {
 	Infno         string          `json:"infno"`
 	MsgID         string          `json:"msgid"`
