@@ -42,9 +42,11 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 		return 0, err
 	}
 	now := s.stamp()
-	ixs, err := dropIndexes(ctx, tx, "households", "persons", "person_events")
-	if err != nil {
-		return 0, err
+	var ixs []deferredIndex
+	if p.rows >= bigImport && int64(p.rows) >= pBase-1 {
+		if ixs, err = dropIndexes(ctx, tx, rebuiltIndexes...); err != nil {
+			return 0, err
+		}
 	}
 	if err := insertHouseholds(ctx, tx, p, hBase, pBase, now); err != nil {
 		return 0, err
