@@ -273,8 +273,11 @@ func progressPrinter(w io.Writer) func(registry.ImportProgress) {
 			line += fmt.Sprintf(", %d%%", p.Offset*100/p.Size)
 		}
 		if p.Done {
-			line += fmt.Sprintf(", %s\n", p.Elapsed.Round(time.Millisecond))
+			line = fmt.Sprintf("\r%s: %d rows in %s", names[p.Phase], p.Rows, p.Elapsed.Round(time.Millisecond))
 		}
-		fmt.Fprint(w, line+strings.Repeat(" ", 4))
+		fmt.Fprint(w, line+strings.Repeat(" ", 12))
+		if p.Done {
+			fmt.Fprintln(w)
+		}
 	}
 }
