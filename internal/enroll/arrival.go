@@ -76,6 +76,9 @@ func (s *Service) RecordArrival(ctx context.Context, in ArrivalInput) (Arrival, 
 		if err != nil {
 			return err
 		}
+		if err := postArrival(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "enroll.arrival", "arrival", id, nil, map[string]any{"year": in.Year,
 			"source": in.Source, "amount": in.Amount, "due": in.DueDate.String(), "arrived": in.ArrivedOn.String(), "reference": in.Reference})
 	})
@@ -133,6 +136,9 @@ func (s *Service) ReverseArrival(ctx context.Context, id int64, reason string) (
 			return apperr.New(apperr.Conflict, "already_reversed", "该笔到账已冲销", "the arrival is already reversed")
 		}
 		if err != nil {
+			return err
+		}
+		if err := postArrival(ctx, tx, revID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "enroll.arrival_reverse", "arrival", id, nil, map[string]any{"reversal_id": revID, "reason": reason})

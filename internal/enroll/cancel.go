@@ -144,6 +144,9 @@ func (s *Service) reverse(ctx context.Context, tx *db.Tx, act access.Actor, pay 
 			return err
 		}
 	}
+	if err := postRefund(ctx, tx, pay.Year, in.On, revID, in.Reason); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, "enroll.cancel", "receipt", pay.No, nil, map[string]any{
 		"enrollments": ids, "refund": refund, "reason": in.Reason, "on": in.On.String(), "reversal_id": revID})
 }

@@ -44,6 +44,9 @@ func (s *Service) write(ctx context.Context, tx *db.Tx, act access.Actor, p plan
 			return 0, err
 		}
 	}
+	if err := postReceipt(ctx, tx, q, payID, no); err != nil {
+		return 0, err
+	}
 	return payID, audit.Record(ctx, tx, "enroll.enroll", "receipt", no, nil, map[string]any{
 		"household": p.household.Number, "year": q.Year, "tier": q.Tier, "persons": len(q.Lines),
 		"person_pays": q.PersonPays, "civil_pays": q.CivilPays, "government": q.Government, "paid_on": q.PaidOn.String(),
