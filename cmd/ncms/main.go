@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"user":        {"accounts: add, list, reset-password, disable, enable / 用户管理", runUser},
 	"import":      {"import households from CSV or XLSX / 导入户籍花名册", runImport},
 	"sandbox":     {"create the HIS vendors' sandbox county / 创建HIS厂商联调沙盒", runSandbox},
+	"bench":       {"measure HIS settlement over HTTP and the machine's ceilings / 性能测试", runBench},
 }
 
 func main() {
