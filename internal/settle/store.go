@@ -45,6 +45,9 @@ func (s *Service) store(ctx context.Context, tx *db.Tx, householdID int64, year 
 		return err
 	}
 	st.ID = id // result_json is stored without the id; loadSettlement sets it
+	if err := postLedger(ctx, tx, year, st); err != nil {
+		return err
+	}
 	if len(r.Funds) > 0 {
 		if err := insertFunds(ctx, tx, id, r.Funds); err != nil {
 			return err
