@@ -81,6 +81,24 @@ CREATE TABLE ledger_postings (
 CREATE INDEX ledger_postings_account ON ledger_postings (account, year, entry_date);
 CREATE INDEX ledger_postings_institution ON ledger_postings (institution_id, account);
 
+-- Fund events that are not another room's record: interest credited to the
+-- special account, a balance brought forward. Immutable; a correction is a
+-- row with the opposite amount pointing at the one it corrects.
+CREATE TABLE fund_events (
+    id          {{ID}},
+    year        INTEGER NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('interest', 'opening_balance')),
+    amount      BIGINT NOT NULL,
+    on_date     TEXT NOT NULL,
+    reference   TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    reverses_id BIGINT REFERENCES fund_events(id),
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX fund_events_year ON fund_events (year, kind);
+CREATE UNIQUE INDEX fund_events_one_reversal ON fund_events (reverses_id);
+
 -- A year's allocation of its fund (SPEC §9): the risk reserve share and
 -- the earmarked pools, as decided; a change is a new version (the latest
 -- counts). The allocation's ledger entry points back at the row.
