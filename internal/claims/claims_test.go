@@ -11,6 +11,7 @@ import (
 	"ncms/internal/claims"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
+	"ncms/internal/money"
 	"ncms/internal/settle"
 )
 
@@ -442,6 +443,30 @@ func TestPayment(t *testing.T) {
 		}
 		if pay, _ := f.svc.ListPayable(fin, civil.Date{}); len(pay) != 0 {
 			t.Fatalf("still payable: %+v", pay)
+		}
+		// The books: approval Dr 5101 basic expense 5,820 / Cr 2102 payable to the person; payment Dr 2102 / Cr 1001 bank.
+		sum := func(q string, args ...any) string {
+			var v int64
+			if err := d.QueryRowContext(fin, q, args...).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return money.Fen(v).String()
+		}
+		person := strconv.FormatInt(c.PersonID, 10)
+		if got := sum(`SELECT COALESCE(SUM(credit - debit), 0) FROM ledger_postings WHERE account = '2102' AND sub_key = ?`, person); got != "0.00" {
+			t.Errorf("payable to the person after payment = %s, want 0.00", got)
+		}
+		if got := sum(`SELECT COALESCE(SUM(credit), 0) FROM ledger_postings WHERE account = '2102' AND event_kind = 'claim'`); got != "5820.00" {
+			t.Errorf("claim credited to 2102 = %s, want 5820.00", got)
+		}
+		if got := sum(`SELECT COALESCE(SUM(debit - credit), 0) FROM ledger_postings WHERE account LIKE '51%' AND event_kind = 'claim'`); got != "5820.00" {
+			t.Errorf("claim expense = %s, want 5820.00", got)
+		}
+		if got := sum(`SELECT COALESCE(SUM(credit - debit), 0) FROM ledger_postings WHERE account = '1001' AND event_kind = 'claim_payment'`); got != "5820.00" {
+			t.Errorf("bank paid out = %s, want 5820.00", got)
+		}
+		if got := sum(`SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM ledger_postings`); got != "0.00" {
+			t.Errorf("trial balance off by %s", got)
 		}
 	})
 }

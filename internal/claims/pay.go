@@ -91,9 +91,11 @@ func (s *Service) MarkPaid(ctx context.Context, tx *db.Tx, claimID int64, batchR
 	if !date.Valid() {
 		return apperr.Field("paid_date", "required", "缺少支付日期", "the payment date is required")
 	}
-	var amt int64
+	var amt, person int64
 	var stage string
-	err = tx.QueryRowContext(ctx, `SELECT stage, fund_pay_sumamt FROM claims WHERE id = ?`+tx.DB().ForUpdate(), claimID).Scan(&stage, &amt)
+	var year int
+	err = tx.QueryRowContext(ctx, `SELECT stage, fund_pay_sumamt, person_id, COALESCE(ytd_year, 0) FROM claims WHERE id = ?`+
+		tx.DB().ForUpdate(), claimID).Scan(&stage, &amt, &person, &year)
 	if db.IsNoRows(err) {
 		return errNotFound
 	}
@@ -106,6 +108,9 @@ func (s *Service) MarkPaid(ctx context.Context, tx *db.Tx, claimID int64, batchR
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE claims SET stage = 'paid', batch_ref = ?, paid_date = ?, updated_at = ?
 		WHERE id = ? AND stage = 'approved'`, batchRef, date, s.stamp(), claimID); err != nil {
+		return err
+	}
+	if err := postPayment(ctx, tx, year, claimID, person, fen(amt), date, batchRef); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, "claims.paid", "claim", claimID, map[string]any{"stage": stage},

@@ -159,6 +159,9 @@ func (s *Service) Decide(ctx context.Context, d Decision) (Claim, error) {
 			if err := s.storeResult(ctx, tx, cl.ID, r); err != nil {
 				return err
 			}
+			if err := postApproval(ctx, tx, &cl, r, s.today()); err != nil {
+				return err
+			}
 			after["fund_pay_sumamt"], after["hifp_pay"], after["scheme_id"] = r.Result.FundTotal, r.Result.Basic, r.SchemeID
 		}
 		return audit.Record(ctx, tx, "claims."+decision, "claim", cl.ID, map[string]any{"stage": st}, after)
