@@ -66,6 +66,7 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.catalogRoutes()...)
 	rs = append(rs, a.enrollRoutes()...)
 	rs = append(rs, a.registryRoutes()...)
+	rs = append(rs, a.claimRoutes()...)
 	return rs
 }
 
