@@ -15,6 +15,7 @@ import (
 	"ncms/internal/auth"
 	"ncms/internal/db"
 	"ncms/internal/httpx"
+	"ncms/internal/settle"
 )
 
 // Prefix is where the API is mounted.
@@ -33,6 +34,7 @@ type API struct {
 	auth   *auth.Service
 	log    *slog.Logger
 	router *httpx.Router
+	settle *settle.Service // one instance: it caches parsed schemes
 }
 
 // New builds the API. It panics if a route lacks its rules.
@@ -40,7 +42,7 @@ func New(cfg Config) *API {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{db: cfg.DB, auth: cfg.Auth, log: cfg.Log}
+	a := &API{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, settle: settle.New(cfg.DB, settle.Options{})}
 	a.router = httpx.NewRouter(httpx.Config{Mode: httpx.API, Prefix: Prefix, Auth: cfg.Auth, Log: cfg.Log})
 	a.router.Add(a.routes()...)
 	return a
@@ -67,6 +69,7 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.enrollRoutes()...)
 	rs = append(rs, a.registryRoutes()...)
 	rs = append(rs, a.claimRoutes()...)
+	rs = append(rs, a.settleRoutes()...)
 	return rs
 }
 
