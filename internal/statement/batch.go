@@ -12,6 +12,7 @@ import (
 	"ncms/internal/audit"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/ledger"
 	"ncms/internal/money"
 )
 
@@ -43,22 +44,43 @@ type Source interface {
 	MarkPaid(ctx context.Context, tx *db.Tx, ids []int64, paidOn civil.Date, bankRef string) error
 }
 
-// Ledger receives the fund-accounting postings of statements, in the same
-// transaction as the event.
-type Ledger interface {
-	// StatementApproved: the deductions and withholding of st are final.
-	StatementApproved(ctx context.Context, tx *db.Tx, st Statement) error
-	// TrueUp: withholding kept and returned at year end.
-	TrueUp(ctx context.Context, tx *db.Tx, t TrueUp) error
-	// Paid: the bank paid items on paidOn.
-	Paid(ctx context.Context, tx *db.Tx, items []Item, paidOn civil.Date, bankRef string) error
-}
-
+// postApproved posts the approved statement's deductions (one entry per
+// deduction) and its withholding to the fund ledger (docs/ledger.md), in
+// the approving transaction, dated the approval day.
 func (s *Service) postApproved(ctx context.Context, tx *db.Tx, st Statement) error {
-	if s.ledger == nil {
-		return nil
+	on := s.Today()
+	rows, err := tx.QueryContext(ctx, `SELECT id, amount FROM deductions WHERE statement_id = ? AND status = ? ORDER BY id`,
+		st.ID, DeductionTaken)
+	if err != nil {
+		return err
 	}
-	return s.ledger.StatementApproved(ctx, tx, st)
+	type ded struct {
+		id  int64
+		amt money.Fen
+	}
+	var ds []ded
+	for rows.Next() {
+		var d ded
+		var amt int64
+		if err := rows.Scan(&d.id, &amt); err != nil {
+			rows.Close()
+			return err
+		}
+		d.amt = money.Fen(amt)
+		ds = append(ds, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	memo := st.Period.String() + " " + st.InstitutionCode
+	for _, d := range ds {
+		if _, err := ledger.Post(ctx, tx, ledger.ForDeduction(st.Period.Year, on, d.id, st.InstitutionID, d.amt, memo)); err != nil {
+			return err
+		}
+	}
+	_, err = ledger.PostIfAny(ctx, tx, ledger.ForWithholding(st.Period.Year, on, st.ID, st.InstitutionID, st.Withheld, memo))
+	return err
 }
 
 // Batch is a bank batch.
@@ -317,8 +339,7 @@ func (s *Service) RecordPayment(ctx context.Context, id int64, p Payment) (Batch
 				if err := s.setStatus(ctx, tx, it.RefID, Batched, Paid, "pay", "银行流水 / bank ref "+p.BankRef); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE statements SET paid_on = ?, bank_ref = ? WHERE id = ?`,
-					p.PaidOn, p.BankRef, it.RefID); err != nil {
+				if err := s.paid(ctx, tx, it, p); err != nil {
 					return err
 				}
 				continue
@@ -337,11 +358,6 @@ func (s *Service) RecordPayment(ctx context.Context, id int64, p Payment) (Batch
 				return fmt.Errorf("statement: no source for item kind %q", kind)
 			}
 			if err := src.MarkPaid(ctx, tx, ids, p.PaidOn, p.BankRef); err != nil {
-				return err
-			}
-		}
-		if s.ledger != nil {
-			if err := s.ledger.Paid(ctx, tx, paid, p.PaidOn, p.BankRef); err != nil {
 				return err
 			}
 		}
@@ -494,4 +510,23 @@ func (s *Service) Batches(ctx context.Context, limit int) ([]Batch, error) {
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// paid records a statement's payment and posts it (Dr 2101, Cr 1001).
+func (s *Service) paid(ctx context.Context, tx *db.Tx, it Item, p Payment) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE statements SET paid_on = ?, bank_ref = ? WHERE id = ?`,
+		p.PaidOn, p.BankRef, it.RefID); err != nil {
+		return err
+	}
+	var inst int64
+	var period string
+	if err := tx.QueryRowContext(ctx, `SELECT institution_id, period FROM statements WHERE id = ?`, it.RefID).Scan(&inst, &period); err != nil {
+		return err
+	}
+	pp, err := ParsePeriod(period)
+	if err != nil {
+		return err
+	}
+	_, err = ledger.Post(ctx, tx, ledger.ForInstitutionPayment(pp.Year, p.PaidOn, it.RefID, inst, it.Amount, it.Reference+" "+p.BankRef))
+	return err
 }

@@ -6,7 +6,9 @@
 // give the amount payable. A statement is prepared by one user, checked by
 // another and approved by a director; approved statements (and approved
 // manual claims, through a Source) are paid by a bank batch whose payment
-// is recorded in one transaction.
+// is recorded in one transaction. Deductions and withholding (at approval),
+// payments and the year-end true-up are posted to the fund ledger in the
+// same transaction (docs/ledger.md).
 //
 // Each settlement row is taken by exactly one statement: the first one
 // prepared (or refreshed) for that institution after it was settled, for a
@@ -68,7 +70,6 @@ type Service struct {
 	db      *db.DB
 	now     func() time.Time
 	sources map[string]Source
-	ledger  Ledger
 }
 
 // Options are the dependencies of a Service.
@@ -77,14 +78,11 @@ type Options struct {
 	// Sources are other kinds of payee items a bank batch may carry (manual
 	// claims). Statements are always a source.
 	Sources []Source
-	// Ledger receives the postings of deductions, withholding, payments and
-	// returned withholding, in the same transaction (default: none).
-	Ledger Ledger
 }
 
 // New returns a statement service over d.
 func New(d *db.DB, opt Options) *Service {
-	s := &Service{db: d, now: opt.Now, sources: map[string]Source{}, ledger: opt.Ledger}
+	s := &Service{db: d, now: opt.Now, sources: map[string]Source{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

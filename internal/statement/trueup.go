@@ -10,6 +10,7 @@ import (
 	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/institution"
+	"ncms/internal/ledger"
 	"ncms/internal/money"
 )
 
@@ -96,10 +97,9 @@ func (s *Service) YearEnd(ctx context.Context, institutionID int64, year int) (T
 		if err != nil {
 			return err
 		}
-		if s.ledger != nil {
-			if err := s.ledger.TrueUp(ctx, tx, t); err != nil {
-				return err
-			}
+		if _, err := ledger.PostIfAny(ctx, tx, ledger.ForWithholdingRefund(year, s.Today(), t.ID, institutionID,
+			t.Returned, t.Kept, "年终清算 / true-up "+y+" "+code)); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, "statement.trueup", "institution", institutionID, nil, t)
 	})
