@@ -22,6 +22,7 @@ import (
 	"ncms/internal/auth"
 	"ncms/internal/db"
 	"ncms/internal/httpx"
+	"ncms/internal/settle"
 )
 
 //go:embed templates/*.html
@@ -50,6 +51,7 @@ type Console struct {
 	county string
 	router *httpx.Router
 	pages  map[string]*template.Template
+	settle *settle.Service // one instance: it caches parsed schemes
 }
 
 // New builds the console. It panics if a template does not parse or a
@@ -58,7 +60,8 @@ func New(cfg Config) *Console {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName}
+	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName,
+		settle: settle.New(cfg.DB, settle.Options{})}
 	c.pages = mustParsePages()
 	c.router = httpx.NewRouter(httpx.Config{
 		Mode: httpx.Console, Auth: cfg.Auth, Log: cfg.Log,
@@ -93,6 +96,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.institutionRoutes()...)
 	rs = append(rs, c.catalogRoutes()...)
 	rs = append(rs, c.enrollRoutes()...)
+	rs = append(rs, c.deskRoutes()...)
 	return rs
 }
 
@@ -136,6 +140,8 @@ var nav = []navItem{
 	{"/enroll/receivables", "筹资到账", "Fund raising"},
 	{"/enroll/years", "年度与标准", "Years & standards"},
 	{"/enroll/coverage", "参合查询", "Coverage check"},
+	{"/desk", "结算台", "Settlement desk"},
+	{"/desk/day", "当日结算", "Day's settlements"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
