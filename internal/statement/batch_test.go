@@ -215,4 +215,3 @@ func TestBatchExportAndPayment(t *testing.T) {
 		}
 	})
 }
-
