@@ -44,6 +44,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	dsn     string
+	stmts   stmtCache // SQLite: prepared statements by query text (stmtcache.go)
 }
 
 // Open opens the database named by dsn ("sqlite:PATH" or "postgres://...")
@@ -143,23 +144,35 @@ func (d *DB) Dialect() Dialect { return d.dialect }
 func (d *DB) SQL() *sql.DB { return d.sql }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.closeStmts()
+	return d.sql.Close()
+}
 
 // Ping checks that the database answers (for /healthz).
 func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 
 // ExecContext runs a statement written with '?' placeholders.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := d.cached(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryContext runs a query written with '?' placeholders.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.cached(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRowContext runs a one-row query written with '?' placeholders.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.cached(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.sql.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 

@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"ncms/internal/db"
+	"ncms/internal/db/dbtest"
+)
+
+// BenchmarkHISSettle is the 2207-only phase of `ncms bench` as a Go
+// benchmark, for profiling (-cpuprofile): b.N visits are registered and
+// uploaded over HTTP first, then settled by 4 HIS clients at once.
+// NCMS_BENCH_PG=1 runs it on PostgreSQL.
+func BenchmarkHISSettle(b *testing.B) {
+	var d *db.DB
+	if os.Getenv("NCMS_BENCH_PG") == "1" {
+		d = dbtest.Postgres(b)
+	} else {
+		d = dbtest.SQLite(b)
+	}
+	ctx := context.Background()
+	opt := Options{Persons: 500, SchemeDir: "../../schemes"}
+	opt.defaults()
+	c, err := newCounty(ctx, d, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := startServer(d, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.close()
+	l := &load{opt: opt, srv: srv, c: c, day: time.Now().Format("2006-01-02")}
+	const conc = 4
+	queue := make(chan prepared, b.N)
+	if err := l.prepare(ctx, conc, b.N, queue); err != nil {
+		b.Fatal(err)
+	}
+	close(queue)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range queue {
+				if err := l.settle(ctx, p); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
