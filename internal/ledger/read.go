@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -403,4 +404,70 @@ func Keys(ctx context.Context, q db.Querier, acct Code) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, rows.Err()
+}
+
+// ParseFilter reads a filter from URL query values (year, from, to,
+// account, prefix, institution, key, event_kind, event_id), as the console
+// and the API link a total to its postings.
+func ParseFilter(get func(string) string) (Filter, error) {
+	var f Filter
+	var c apperr.Collector
+	num := func(name string) int64 {
+		v := strings.TrimSpace(get(name))
+		if v == "" {
+			return 0
+		}
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			c.AddField(name, "not_number", "应为数字", "must be a number")
+		}
+		return n
+	}
+	date := func(name string) civil.Date {
+		v := strings.TrimSpace(get(name))
+		if v == "" {
+			return civil.Date{}
+		}
+		d, err := civil.Parse(v)
+		if err != nil {
+			c.AddField(name, "bad_date", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD")
+		}
+		return d
+	}
+	f.Year, f.Institution, f.EventID = int(num("year")), num("institution"), num("event_id")
+	f.From, f.To = date("from"), date("to")
+	f.Account, f.Prefix, f.Key = Code(strings.TrimSpace(get("account"))), strings.TrimSpace(get("prefix")), get("key")
+	f.EventKind = EventKind(strings.TrimSpace(get("event_kind")))
+	if _, ok := Lookup(f.Account); f.Account != "" && !ok {
+		c.AddField("account", "unknown_account", "没有该科目", "no such account")
+	}
+	if f.EventKind != "" && !f.EventKind.Valid() {
+		c.AddField("event_kind", "unknown_event", "没有该业务类型", "no such event kind")
+	}
+	return f, c.Err()
+}
+
+// Query writes the filter as URL query parameters (the inverse of
+// ParseFilter), for drill-down links.
+func (f Filter) Query() string {
+	var p []string
+	add := func(k, v string) {
+		if v != "" && v != "0" {
+			p = append(p, k+"="+url.QueryEscape(v))
+		}
+	}
+	add("year", fmt.Sprint(f.Year))
+	if !f.From.IsZero() {
+		add("from", f.From.String())
+	}
+	if !f.To.IsZero() {
+		add("to", f.To.String())
+	}
+	add("account", string(f.Account))
+	add("prefix", f.Prefix)
+	add("institution", fmt.Sprint(f.Institution))
+	add("key", f.Key)
+	add("event_kind", string(f.EventKind))
+	add("event_id", fmt.Sprint(f.EventID))
+	return strings.Join(p, "&")
 }
