@@ -96,6 +96,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.institutionRoutes()...)
 	rs = append(rs, c.catalogRoutes()...)
 	rs = append(rs, c.enrollRoutes()...)
+	rs = append(rs, c.claimRoutes()...)
 	rs = append(rs, c.deskRoutes()...)
 	return rs
 }
@@ -140,6 +141,7 @@ var nav = []navItem{
 	{"/enroll/receivables", "筹资到账", "Fund raising"},
 	{"/enroll/years", "年度与标准", "Years & standards"},
 	{"/enroll/coverage", "参合查询", "Coverage check"},
+	{"/claims", "手工报销", "Manual claims"},
 	{"/desk", "结算台", "Settlement desk"},
 	{"/desk/day", "当日结算", "Day's settlements"},
 	{"/admin/users", "用户与权限", "Users"},
