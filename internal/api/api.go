@@ -70,6 +70,7 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.registryRoutes()...)
 	rs = append(rs, a.claimRoutes()...)
 	rs = append(rs, a.settleRoutes()...)
+	rs = append(rs, a.statementRoutes()...)
 	rs = append(rs, a.ledgerRoutes()...)
 	return rs
 }

@@ -116,7 +116,7 @@ type Ref struct {
 // statements with a positive amount, and the payable items of each
 // Source, leaving out those in an open batch.
 func (s *Service) Payable(ctx context.Context) ([]Item, error) {
-	if _, err := need(ctx, "制作支付批次 / make bank batches", access.Finance, access.Director, access.Auditor); err != nil {
+	if _, err := need(ctx, "制作支付批次 / make bank batches", access.Finance, access.Director); err != nil {
 		return nil, err
 	}
 	return s.payable(ctx, s.db)
