@@ -470,3 +470,56 @@ func TestPayment(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentApprovalsShareTheCap: two claims of one person, each worth
+// 69,000 of basic compensation, approved at the same moment by different
+// reviewers. The cap (70,000) is shared exactly: one gets 69,000, the other
+// the remaining 1,000, whatever the order.
+func TestConcurrentApprovalsShareTheCap(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		p := f.person("A1")
+		clerk, _ := f.user(access.Enrollment, "A")
+		var ids []int64
+		for i := 0; i < 2; i++ {
+			r := f.request(p, "county", line("1", "A001", "115300.00"))
+			r.Invoice = "INV-" + strconv.Itoa(i)
+			c, err := f.svc.File(clerk, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, _ := f.user(access.Reviewer, "A")
+			if _, err := f.svc.Decide(first, claims.Decision{ClaimID: c.ID, Approve: true}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		errs := make(chan error, 2)
+		for _, id := range ids {
+			ctx, _ := f.user(access.Reviewer, "county")
+			go func(id int64) {
+				_, err := f.svc.Decide(ctx, claims.Decision{ClaimID: id, Approve: true})
+				errs <- err
+			}(id)
+		}
+		for range ids {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		total := money.Fen(0)
+		for _, id := range ids {
+			c, _ := f.svc.Get(f.sys(), id)
+			got = append(got, c.Result.Basic.String())
+			total += c.Result.Basic
+		}
+		if total != y("70000.00") || !(got[0] == "69000.00" && got[1] == "1000.00" || got[0] == "1000.00" && got[1] == "69000.00") {
+			t.Fatalf("basic of the two claims: %v", got)
+		}
+		ytd, _ := f.settle.YTD(f.sys(), p, 2013)
+		if ytd.Basic != y("70000.00") {
+			t.Fatalf("ytd basic %s", ytd.Basic)
+		}
+	})
+}
