@@ -133,3 +133,18 @@ func (p *Page) ErrorText() string {
 	}
 	return p.Tr(p.Form.Error.Zh, p.Form.Error.En)
 }
+
+// FieldError returns the error of one form field in the page's language,
+// or "" when it has none: {{with $.FieldError "file"}}<div class="error">{{.}}</div>{{end}}.
+// (Use it rather than {{with index .Form.Errors "x"}}: a missing key gives
+// a zero struct, which a template treats as true.)
+func (p *Page) FieldError(name string) string {
+	if p.Form == nil {
+		return ""
+	}
+	fe, ok := p.Form.Errors[name]
+	if !ok {
+		return ""
+	}
+	return p.Tr(fe.Zh, fe.En)
+}
