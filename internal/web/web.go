@@ -98,6 +98,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.enrollRoutes()...)
 	rs = append(rs, c.claimRoutes()...)
 	rs = append(rs, c.deskRoutes()...)
+	rs = append(rs, c.ledgerRoutes()...)
 	return rs
 }
 
@@ -144,6 +145,8 @@ var nav = []navItem{
 	{"/claims", "手工报销", "Manual claims"},
 	{"/desk", "结算台", "Settlement desk"},
 	{"/desk/day", "当日结算", "Day's settlements"},
+	{"/fund", "基金运行", "Fund report"},
+	{"/ledger", "基金账簿", "Fund ledger"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
