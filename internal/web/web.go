@@ -98,6 +98,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.enrollRoutes()...)
 	rs = append(rs, c.claimRoutes()...)
 	rs = append(rs, c.deskRoutes()...)
+	rs = append(rs, c.statementRoutes()...)
 	rs = append(rs, c.ledgerRoutes()...)
 	return rs
 }
@@ -145,6 +146,7 @@ var nav = []navItem{
 	{"/claims", "手工报销", "Manual claims"},
 	{"/desk", "结算台", "Settlement desk"},
 	{"/desk/day", "当日结算", "Day's settlements"},
+	{"/statements", "月度结算", "Monthly statements"},
 	{"/fund", "基金运行", "Fund report"},
 	{"/ledger", "基金账簿", "Fund ledger"},
 	{"/admin/users", "用户与权限", "Users"},
