@@ -1,7 +1,8 @@
 package api
 
 import (
-	"mime/multipart"
+	"bytes"
+	"io"
 	"net/http"
 
 	"ncms/internal/apperr"
@@ -111,35 +112,43 @@ func (a *API) saveCatalogItem(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importCatalog takes a multipart upload (field "file") or a raw body with
-// ?filename=items.csv|.xlsx. All or nothing: 422 lists every row error.
+// ?filename=items.csv|.xlsx, and imports it with catalog.ImportFile (the
+// console's path: CSV in UTF-8 or GB18030, XLSX, title rows allowed, rows
+// reported as the spreadsheet numbers them). All or nothing: 422 lists
+// every row error.
 func (a *API) importCatalog(w http.ResponseWriter, r *http.Request) error {
-	var rows [][]string
-	var err error
-	if mr, merr := r.MultipartReader(); merr == nil {
-		rows, err = readUpload(mr)
-	} else {
-		rows, err = catalog.ReadFile(r.Body, r.URL.Query().Get("filename"))
-	}
+	src, name, err := uploadedFile(r)
 	if err != nil {
 		return err
 	}
-	res, err := catalog.New(a.db, catalog.Options{}).Import(r.Context(), rows)
+	res, err := catalog.New(a.db, catalog.Options{}).ImportFile(r.Context(), src, name)
 	if err != nil {
 		return err
 	}
 	return ok(w, res)
 }
 
-func readUpload(mr *multipart.Reader) ([][]string, error) {
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return nil, apperr.Field("file", "required", "请上传文件(字段 file)", "upload a file in the field \"file\"")
-		}
-		if p.FormName() == "file" {
-			return catalog.ReadFile(p, p.FileName())
+// uploadedFile reads the uploaded file into memory (at most one byte over
+// catalog.MaxFileSize, so that the reader reports a file too large).
+func uploadedFile(r *http.Request) (*bytes.Reader, string, error) {
+	body, name := io.Reader(r.Body), r.URL.Query().Get("filename")
+	if mr, merr := r.MultipartReader(); merr == nil {
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return nil, "", apperr.Field("file", "required", "请上传文件(字段 file)", "upload a file in the field \"file\"")
+			}
+			if p.FormName() == "file" {
+				body, name = p, p.FileName()
+				break
+			}
 		}
 	}
+	b, err := io.ReadAll(io.LimitReader(body, catalog.MaxFileSize+1))
+	if err != nil {
+		return nil, "", err
+	}
+	return bytes.NewReader(b), name, nil
 }
 
 func (a *API) catalogTemplate(w http.ResponseWriter, r *http.Request) error {
