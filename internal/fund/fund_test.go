@@ -187,3 +187,25 @@ func checkFen(t *testing.T, what string, got money.Fen, want string) {
 		t.Errorf("%s = %s, want %s", what, got, want)
 	}
 }
+
+// A cancelled enrollment mirrors its receipt: income, bank and receivable
+// go back to zero, and the books still balance.
+func TestCancellationReversesIncome(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		rc := w.house(t, 3, civil.New(2025, 10, 10))
+		if got := must(fund.Raised(context.Background(), d, 2026))(t); got != money.Yuan(690) {
+			t.Fatalf("raised = %s, want 3 × 230 = 690.00", got)
+		}
+		must(w.en.Cancel(w.clerk, enroll.CancelInput{PaymentID: rc.PaymentID, Reason: "重复参保", On: civil.New(2025, 11, 1)}))(t)
+		tb := must(ledger.Balances(context.Background(), d, ledger.Filter{Year: 2026}, false))(t)
+		for _, r := range tb.Rows {
+			if r.Balance != 0 {
+				t.Errorf("%s balance %s after cancellation, want 0", r.Account.Code, r.Balance)
+			}
+		}
+		if !tb.Balanced || tb.Debit != money.Yuan(690*2) {
+			t.Errorf("trial balance %+v", tb)
+		}
+	})
+}
