@@ -103,6 +103,12 @@ func TestDeskPages(t *testing.T) {
 		if strings.Contains(person.Body, p.Certno) {
 			t.Fatal("full ID number on the desk")
 		}
+		lastYear := strconv.Itoa(deskToday().Year-1) + "-06-01"
+		notCovered := c.get(r.Location + "?date=" + lastYear)
+		wantPage(t, notCovered, http.StatusOK, "不能结算", lastYear)
+		if strings.Contains(notCovered.Body, `id="desk-register"`) {
+			t.Fatal("registration offered for a day the person is not covered")
+		}
 
 		wantPage(t, c.post("/desk/visits", url.Values{"person_id": {p.PsnNo}, "med_type": {"11"}, "date": {""}}),
 			http.StatusUnprocessableEntity, "请填写就诊日期")

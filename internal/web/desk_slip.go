@@ -70,6 +70,7 @@ type slipData struct {
 	Pools       []engine.Pool // year-to-date pools after this settlement
 	ReversedBy  int64
 	CanReverse  bool
+	Clerk       bool // an institution clerk (offered the next patient)
 }
 
 // slipLayers lists basic always, the other layers when present.
@@ -103,7 +104,8 @@ func (c *Console) renderSlip(w http.ResponseWriter, r *http.Request, id int64, f
 	if err != nil {
 		return err
 	}
-	d := slipData{S: st, CanReverse: principal(r).Actor.Scope.IsInstitution() && st.Reverses == 0}
+	clerk := principal(r).Actor.Scope.IsInstitution()
+	d := slipData{S: st, Clerk: clerk, CanReverse: clerk && st.Reverses == 0}
 	if d.Visit, err = c.settle.GetVisit(ctx, st.VisitID); err != nil {
 		return err
 	}
