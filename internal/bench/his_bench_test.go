@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ import (
 // BenchmarkHISSettle is the 2207-only phase of `ncms bench` as a Go
 // benchmark, for profiling (-cpuprofile): b.N visits are registered and
 // uploaded over HTTP first, then settled by 4 HIS clients at once.
-// NCMS_BENCH_PG=1 runs it on PostgreSQL.
+// NCMS_BENCH_PG=1 runs it on PostgreSQL; NCMS_BENCH_PROFILE=FILE writes a
+// CPU profile of the timed part only.
 func BenchmarkHISSettle(b *testing.B) {
 	var d *db.DB
 	if os.Getenv("NCMS_BENCH_PG") == "1" {
@@ -41,6 +43,17 @@ func BenchmarkHISSettle(b *testing.B) {
 		b.Fatal(err)
 	}
 	close(queue)
+	if path := os.Getenv("NCMS_BENCH_PROFILE"); path != "" { // the timed part only
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	var wg sync.WaitGroup
 	for w := 0; w < conc; w++ {

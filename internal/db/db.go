@@ -44,7 +44,8 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	dsn     string
-	stmts   stmtCache // SQLite: prepared statements by query text (stmtcache.go)
+	stmts   stmtCache     // SQLite: prepared statements by query text (stmtcache.go)
+	gate    chan struct{} // SQLite: one writer at a time in this process (gate.go)
 }
 
 // Open opens the database named by dsn ("sqlite:PATH" or "postgres://...")
@@ -96,7 +97,11 @@ func OpenNoMigrate(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: connect %s: %w", redact(dsn), err)
 	}
-	return &DB{sql: sqlDB, dialect: dialect, dsn: dsn}, nil
+	d := &DB{sql: sqlDB, dialect: dialect, dsn: dsn}
+	if dialect == SQLite {
+		d.gate = make(chan struct{}, 1)
+	}
+	return d, nil
 }
 
 func openSQLite(path string) (*sql.DB, error) {
@@ -154,6 +159,7 @@ func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 
 // ExecContext runs a statement written with '?' placeholders.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	defer d.enterWrite(ctx)()
 	if st := d.cached(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

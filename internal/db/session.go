@@ -47,6 +47,7 @@ func (d *DB) InTxSession(ctx context.Context, setup, undo []string, fn func(tx *
 }
 
 func (d *DB) inConnTxOnce(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) error) (err error) {
+	defer d.enterWrite(ctx)()
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -82,6 +82,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	defer d.enterWrite(ctx)()
 	sqlTx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err

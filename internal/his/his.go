@@ -136,6 +136,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := access.WithActor(r.Context(), access.Actor{Username: "his:" + in.Code, Role: access.Institution,
 		Scope: access.Scope{InstitutionID: in.ID}, RemoteAddr: httpx.RemoteAddr(r)})
+	ctx = settle.WithInstitution(ctx, in) // just read and checked by authenticate: settle need not read it again
 	out, err := s.dispatch(ctx, &call{req: req, inst: in, at: start})
 	if err != nil && apperr.KindOf(err) == 0 {
 		s.log.Error("his internal error", "req", httpx.RequestID(r), "infno", req.Infno, "institution", in.Code, "err", err)

@@ -95,10 +95,12 @@ func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.T
 	return err
 }
 
-// record inserts the message row.
+// record inserts the message row. The answer of a settlement or reversal
+// is not copied into the row (it is the settlement row's result_json,
+// 4 KB with the trace): replay reads it from settlements by effect_id.
 func (s *Service) record(ctx context.Context, tx *db.Tx, m message, status string, e effect, out any) error {
 	resp := []byte{}
-	if out != nil {
+	if out != nil && !byReference(e.typ, out) {
 		var err error
 		if resp, err = json.Marshal(out); err != nil {
 			return err
@@ -113,9 +115,10 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, m message, status strin
 // replay looks the message up: found and decoded into out, or refused
 // (different request, compensated, tombstone), or not found.
 func (s *Service) replay(ctx context.Context, m message, out any) (bool, error) {
-	var infno, hash, status, resp string
-	err := s.db.QueryRowContext(ctx, `SELECT infno, req_hash, status, response FROM settle_messages
-		WHERE institution_id = ? AND msgid = ?`, m.inst, m.msgID).Scan(&infno, &hash, &status, &resp)
+	var infno, hash, status, resp, typ string
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT infno, req_hash, status, response, effect_type, effect_id FROM settle_messages
+		WHERE institution_id = ? AND msgid = ?`, m.inst, m.msgID).Scan(&infno, &hash, &status, &resp, &typ, &id)
 	switch {
 	case db.IsNoRows(err):
 		return false, nil
@@ -126,10 +129,22 @@ func (s *Service) replay(ctx context.Context, m message, out any) (bool, error) 
 	case infno != m.infno || hash != m.hash:
 		return true, errMsgReused
 	}
+	if st, ok := out.(*Settlement); ok && resp == "" && byReference(typ, out) {
+		var err error
+		*st, _, _, err = loadSettlement(ctx, s.db, m.inst, id)
+		return true, err
+	}
 	if out != nil && resp != "" {
 		if err := json.Unmarshal([]byte(resp), out); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
+}
+
+// byReference reports whether a message's answer is kept by reference:
+// a settlement or reversal, stored whole in its settlements row.
+func byReference(effectType string, out any) bool {
+	_, ok := out.(*Settlement)
+	return ok && (effectType == "settlement" || effectType == "reversal")
 }

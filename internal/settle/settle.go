@@ -111,14 +111,29 @@ func (s *Service) institutionOf(ctx context.Context) (institution.Institution, e
 	if !a.Scope.IsInstitution() {
 		return institution.Institution{}, errNotInstitution
 	}
-	in, err := institution.Load(ctx, s.db, a.Scope.InstitutionID)
-	if err != nil {
-		return in, err
+	in, ok := ctx.Value(verifiedKey{}).(institution.Institution)
+	if !ok || in.ID != a.Scope.InstitutionID {
+		var err error
+		if in, err = institution.Load(ctx, s.db, a.Scope.InstitutionID); err != nil {
+			return in, err
+		}
 	}
 	if !in.Active() {
 		return in, errInstitutionState
 	}
 	return in, nil
+}
+
+type verifiedKey struct{}
+
+// WithInstitution tells the service that the request's institution was
+// read from the database and authenticated during this request (the HIS
+// adapter's signature check reads the row and refuses a suspended or
+// withdrawn institution): institutionOf uses it instead of reading the row
+// again. It is the row as of this request, never a cached copy, so a
+// status change takes effect with the next request.
+func WithInstitution(ctx context.Context, in institution.Institution) context.Context {
+	return context.WithValue(ctx, verifiedKey{}, in)
 }
 
 // today is the settlement day in China.
