@@ -100,6 +100,10 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 		if _, err := f.svc.YearEnd(alice, f.inst["district"], 2008); apperr.KindOf(err) != apperr.Conflict {
 			t.Fatalf("true-up with February's settlements in no statement: %v", err)
 		}
+		if pv, err := f.svc.PreviewYearEnd(audi, f.inst["district"], 2008); err != nil || pv.Untaken != 1 || pv.Ready() ||
+			pv.Withheld != y("1000.00") || pv.Done {
+			t.Fatalf("district preview with February in no statement: %v %+v", err, pv)
+		}
 		st, err := f.svc.Prepare(alice, f.inst["district"], period("2008-02"))
 		if err != nil || st.Withheld != 0 || st.Payable != y("4250.00") {
 			t.Fatalf("district February: %v %+v", err, st)
@@ -114,6 +118,15 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The preview gives the figures the true-up will record, and records nothing.
+		pv, err := f.svc.PreviewYearEnd(audi, f.inst["district"], 2008)
+		if err != nil || !pv.Ready() || pv.BaseMedFee != y("20000.00") || pv.BaseSelfPaid != y("4500.00") ||
+			pv.Kept != y("500.00") || pv.Returned != y("500.00") || f.count(`SELECT COUNT(*) FROM withholding_trueups`) != 0 {
+			t.Fatalf("district preview: %v %+v", err, pv)
+		}
+		if _, err := f.svc.PreviewYearEnd(eve, f.inst["district"], 2008); apperr.KindOf(err) != apperr.Forbidden {
+			t.Fatalf("preview by an enrollment clerk: %v", err)
+		}
 		// Town: 3,000 of 20,000 = 15% ≤ 16%: all 400 returned.
 		tu, err := f.svc.YearEnd(alice, f.inst["town"], 2008)
 		if err != nil || tu.BaseMedFee != y("20000.00") || tu.BaseSelfPaid != y("3000.00") || tu.Withheld != y("400.00") ||
@@ -127,6 +140,9 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 		}
 		if _, err := f.svc.YearEnd(alice, f.inst["district"], 2008); apperr.KindOf(err) != apperr.Conflict {
 			t.Fatalf("second true-up: %v", err)
+		}
+		if pv, err := f.svc.PreviewYearEnd(audi, f.inst["district"], 2008); err != nil || !pv.Done || pv.Ready() || pv.ID != tu.ID {
+			t.Fatalf("preview after the true-up: %v %+v", err, pv)
 		}
 		if _, err := f.svc.Prepare(alice, f.inst["town"], period("2008-12")); apperr.KindOf(err) != apperr.Invalid {
 			t.Fatalf("a statement of a trued-up year: %v", err)

@@ -63,31 +63,16 @@ func (s *Service) YearEnd(ctx context.Context, institutionID int64, year int) (T
 		if err != nil {
 			return err
 		}
-		from, to := Period{year, 1}.String(), Period{year, 12}.String()
-		var pending, untaken int
-		if err := tx.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM statements WHERE institution_id = ? AND period >= ? AND period <= ? AND status IN (?, ?)),
-			(SELECT COUNT(*) FROM settlements s WHERE s.institution_id = ? AND s.setl_date <= ?
-				AND NOT EXISTS (SELECT 1 FROM statement_settlements t WHERE t.settlement_id = s.id))`,
-			institutionID, from, to, Draft, Checked, institutionID, civil.New(year, 12, 31)).Scan(&pending, &untaken); err != nil {
-			return err
-		}
-		if pending > 0 || untaken > 0 {
-			return apperr.New(apperr.Conflict, "year_open", y+" 年度尚有未审批的结算单或未结算的记录",
-				"the year "+y+" still has statements awaiting approval or settlements in no statement")
-		}
-		var med, self, withheld int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(base_medfee), 0), COALESCE(SUM(base_selfpaid), 0),
-			COALESCE(SUM(withheld), 0) FROM statements WHERE institution_id = ? AND period >= ? AND period <= ?`,
-			institutionID, from, to).Scan(&med, &self, &withheld); err != nil {
-			return err
-		}
-		terms, _, err := loadTerms(ctx, tx, institutionID, year)
+		fig, err := yearFigures(ctx, tx, institutionID, year)
 		if err != nil {
 			return err
 		}
-		t.BaseMedFee, t.BaseSelfPaid, t.Withheld, t.SelfPayLimit = money.Fen(med), money.Fen(self), money.Fen(withheld), terms.SelfPayLimit
+		if fig.Pending > 0 || fig.Untaken > 0 {
+			return errYearOpen(year)
+		}
+		t.BaseMedFee, t.BaseSelfPaid, t.Withheld, t.SelfPayLimit = fig.BaseMedFee, fig.BaseSelfPaid, fig.Withheld, fig.SelfPayLimit
 		t.Settle()
+		med, self, withheld := int64(t.BaseMedFee), int64(t.BaseSelfPaid), int64(t.Withheld)
 		t.ID, err = tx.InsertID(ctx, `INSERT INTO withholding_trueups (institution_id, year, base_medfee, base_selfpaid,
 			selfpay_limit_bp, withheld, kept, returned, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			institutionID, year, med, self, int64(t.SelfPayLimit), withheld, int64(t.Kept), int64(t.Returned), s.stamp(), a.Username)
