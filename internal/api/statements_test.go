@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,10 @@ func TestStatementsAPI(t *testing.T) {
 		e.want(422, users["insp"], "POST", "/statements/deductions", map[string]any{"institution_id": inst})
 		e.want(201, users["insp"], "POST", "/statements/deductions", map[string]any{"institution_id": inst, "amount": "150.00",
 			"reason": "串换药品", "source_type": "inspection_case", "source_ref": "JC-9"})
-		e.want(400, users["fin1"], "POST", "/statements", map[string]any{"institution_id": inst, "period": "2013-13"})
+		if bad := e.want(422, users["fin1"], "POST", "/statements", map[string]any{"institution_id": inst, "period": "2013-13"}); fmt.Sprint(bad["error"]) == "" ||
+			!strings.Contains(fmt.Sprint(bad["error"]), "field:period") {
+			t.Fatalf("a malformed month must name the period field: %v", bad)
+		}
 		st := e.want(201, users["fin1"], "POST", "/statements", map[string]any{"institution_id": inst, "period": month})
 		if st["deducted"] != "150.00" || st["payable"] != "-150.00" || st["status"] != "draft" {
 			t.Fatalf("prepared: %v", st)

@@ -1,10 +1,12 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -112,12 +114,19 @@ func ReadJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.New(apperr.Invalid, "malformed", "请求须为 JSON", "the request body must be JSON")
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errTooLarge
+		}
+		return apperr.New(apperr.Invalid, "malformed", "无法读取请求内容", "could not read the request body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if fe := valueError(body, v, err); fe != nil {
+			return fe
 		}
 		return apperr.New(apperr.Invalid, "malformed", "JSON 格式错误："+err.Error(), "malformed JSON: "+err.Error())
 	}
@@ -135,4 +144,54 @@ func PathID(r *http.Request, name string) (int64, error) {
 		return 0, apperr.NotFoundf("记录 / record")
 	}
 	return id, nil
+}
+
+// valueError turns a decoding error that is about one value of a
+// well-formed JSON object (a wrong type, an amount with three decimals, a
+// bad date: the value's own UnmarshalJSON refused it) into a field error
+// naming the top-level field, so the caller sees which field and why
+// (422) instead of "malformed JSON" (400). It returns nil when the body is
+// not well-formed JSON, is not an object, or the field cannot be found.
+func valueError(body []byte, v any, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) || !json.Valid(body) {
+		return nil
+	}
+	if te, ok := err.(*json.UnmarshalTypeError); ok && te.Field != "" {
+		return apperr.Field(te.Field, "wrong_type", "类型错误，应为 "+te.Type.String(), "wrong type, want "+te.Type.String())
+	}
+	rt := reflect.TypeOf(v)
+	if rt == nil || rt.Kind() != reflect.Pointer || rt.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return nil
+	}
+	st := rt.Elem()
+	for i := 0; i < st.NumField(); i++ {
+		f := st.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		raw, ok := obj[name]
+		if !ok {
+			continue
+		}
+		if ferr := json.Unmarshal(raw, reflect.New(f.Type).Interface()); ferr != nil {
+			msg := ferr.Error()
+			if te, ok := ferr.(*json.UnmarshalTypeError); ok {
+				msg = "want " + te.Type.String()
+				if te.Field != "" {
+					name += "." + te.Field
+				}
+			}
+			return apperr.Field(name, "bad_value", "取值无效："+msg, "invalid value: "+msg)
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"ncms/internal/access"
 	"ncms/internal/apperr"
+	"ncms/internal/money"
 )
 
 func ok(w http.ResponseWriter, r *http.Request) error { return nil }
@@ -155,6 +156,20 @@ func TestErrorsPanicsAndLogs(t *testing.T) {
 		}, httptest.NewRequest("POST", "/api/v1/x/1", strings.NewReader(body)), 0)
 		if rec.Code != 400 {
 			t.Errorf("body %q: %d", body, rec.Code)
+		}
+	}
+	// A well-formed body with one bad value names that field (422).
+	type amountIn struct {
+		Amount money.Fen `json:"amount"`
+		Count  int       `json:"count"`
+	}
+	for body, field := range map[string]string{`{"amount":"1.234"}`: "amount", `{"amount":"1.00","count":"x"}`: "count"} {
+		rec, _ = serve(t, func(w http.ResponseWriter, r *http.Request) error {
+			var v amountIn
+			return ReadJSON(r, &v)
+		}, httptest.NewRequest("POST", "/api/v1/x/1", strings.NewReader(body)), 0)
+		if rec.Code != 422 || !strings.Contains(rec.Body.String(), `"field":"`+field+`"`) {
+			t.Errorf("body %s: %d %s, want 422 naming %s", body, rec.Code, rec.Body, field)
 		}
 	}
 	// An unknown path below the prefix is a JSON 404.
