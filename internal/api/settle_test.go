@@ -257,3 +257,33 @@ func TestSettleAPI(t *testing.T) {
 }
 
 func today() string { return time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }
+
+// An admission at the county hospital (level 2) through the API: settling
+// before discharge is refused; then, worked by hand from scheme A, tier 1:
+// 普通病房床位费 20 days × 30.00 = 600.00 (class A, at its 30.00 ceiling), all
+// in scope; deductible 300 per admission at level 2; ratio 60%: basic
+// (600 − 300) × 60% = 180.00, cash 420.00.
+func TestSettleAPIAdmission(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newSettleAPI(t, d)
+		p := e.sb.Persons[1]
+		if p.Tier != 1 {
+			t.Fatalf("sandbox person 1 has tier %d", p.Tier)
+		}
+		e.want(422, e.county, "POST", "/settle/admissions", `{"psn_no":`+p.PsnNo+`,"med_type":"11","begntime":"`+today()+`"}`)
+		v := e.want(201, e.county, "POST", "/settle/admissions", `{"psn_no":`+p.PsnNo+`,"med_type":"21","begntime":"`+today()+`","diagnoses":["J18.9"]}`)
+		vid := fmt.Sprint(v["mdtrt_id"])
+		e.want(201, e.county, "POST", "/settle/visits/"+vid+"/lines", `{"lines":[{"feedetl_sn":"B1","med_list_codg":"F110200001","cnt":"20","pric":"30"}]}`)
+		if got := e.want(409, e.county, "POST", "/settle/visits/"+vid+"/settle", ""); dig(got, "error", "code") != "not_discharged" {
+			t.Fatalf("settle before discharge: %v", got)
+		}
+		e.want(422, e.county, "POST", "/settle/visits/"+vid+"/discharge", `{"endtime":"yesterday"}`)
+		e.want(200, e.county, "POST", "/settle/visits/"+vid+"/discharge", `{"endtime":"`+today()+`"}`)
+		st := e.want(201, e.county, "POST", "/settle/visits/"+vid+"/settle", `{"invono":"ZY-1"}`)
+		if dig(st, "result", "medfee_sumamt") != "600.00" || dig(st, "result", "act_pay_dedc") != "300.00" ||
+			dig(st, "result", "hifp_pay") != "180.00" || st["psn_cash_pay"] != "420.00" || st["clr_type"] != "21" {
+			t.Fatalf("admission settlement: %v", st)
+		}
+		e.want(404, e.town, "GET", "/settle/visits/"+vid, "")
+	})
+}
