@@ -147,6 +147,8 @@ var nav = []navItem{
 	{"/desk", "结算台", "Settlement desk"},
 	{"/desk/day", "当日结算", "Day's settlements"},
 	{"/statements", "月度结算", "Monthly statements"},
+	{"/statements/deductions", "违规扣款", "Deductions"},
+	{"/statements/batches", "支付批次", "Bank batches"},
 	{"/fund", "基金运行", "Fund report"},
 	{"/ledger", "基金账簿", "Fund ledger"},
 	{"/admin/users", "用户与权限", "Users"},
