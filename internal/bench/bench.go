@@ -122,7 +122,11 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		rep.Engine = e
 	}
 	if opt.SQLite {
-		figs, err := runHIS(ctx, opt, "sqlite", "sqlite:"+filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-%d.db", time.Now().UnixNano())))
+		path := filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-%d.db", time.Now().UnixNano()))
+		figs, err := runHIS(ctx, opt, "sqlite", "sqlite:"+path)
+		for _, s := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(path + s)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("bench sqlite: %w", err)
 		}

@@ -30,17 +30,15 @@ type prepared struct {
 
 func (s *Service) prepare(ctx context.Context, in institution.Institution, visitID int64) (*prepared, error) {
 	p := &prepared{inst: in}
-	var err error
-	if p.visit, err = loadVisit(ctx, s.db, in.ID, visitID, false); err != nil {
+	v, person, reason, blocked, err := visitPerson(ctx, s.db, in.ID, visitID)
+	if err != nil {
 		return nil, err
 	}
+	p.visit, p.person = v, person
 	if p.visit.Status == Cancelled {
 		return nil, errVisitClosed
 	}
-	if p.person, err = loadPerson(ctx, s.db, p.visit.PersonID); err != nil {
-		return nil, err
-	}
-	if p.cov, err = s.checkPerson(ctx, p.person, p.visit.Begin); err != nil {
+	if p.cov, err = s.checkPersonBlock(ctx, p.person, p.visit.Begin, reason, blocked); err != nil {
 		return nil, err
 	}
 	if p.ver, err = s.schemes.InForce(ctx, s.db, p.visit.Begin); err != nil {
@@ -196,14 +194,18 @@ func (s *Service) Settle(ctx context.Context, r SettleRequest) (Settlement, erro
 	}
 	var out Settlement
 	m := newMessage(in.ID, r.MsgID, InfSettleOut, r)
-	if r.MsgID != "" {
-		if found, err := s.replay(ctx, m, &out); found || err != nil {
-			return out, err
-		}
-		m.checked = true
-	}
+	// A msgid is looked up only when something fails (here or in once): a
+	// new message is the common case, and a retry of a settled one fails
+	// on its own (no open lines, or the message row's unique key) and then
+	// gets the stored answer. That saves a read per settlement.
+	m.checked = true
 	p, err := s.prepare(ctx, in, r.VisitID)
 	if err != nil {
+		if r.MsgID != "" {
+			if found, rerr := s.replay(ctx, m, &out); found || rerr != nil {
+				return out, rerr
+			}
+		}
 		return Settlement{}, err
 	}
 	err = s.once(ctx, m, &out, func(tx *db.Tx) (effect, error) {

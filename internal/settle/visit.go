@@ -285,9 +285,49 @@ func loadPerson(ctx context.Context, q db.Querier, id int64) (personRow, error) 
 	return p, err
 }
 
+// visitPersonCols are a visit, its person and the person's first block not
+// lifted, read in one query before a settlement (visitPerson).
+const visitPersonCols = `v.id, v.institution_id, v.person_id, v.household_id, v.clr_type, v.med_type, v.ipt_otp_no,
+	v.begin_date, v.end_date, v.diagnoses, v.referral, v.status, p.id, p.household_id, p.name, COALESCE(p.id_number, ''),
+	p.sex, p.status, p.birth_date, p.status_date, p.categories,
+	COALESCE((SELECT b.reason FROM settle_person_blocks b WHERE b.person_id = p.id AND b.lifted_at IS NULL
+		ORDER BY b.id LIMIT 1), '')`
+
+// visitPerson reads a visit of institution inst with its person and the
+// person's block (blocked: a block not lifted, with its reason) in one
+// round trip: loadVisit, loadPerson and blocked together.
+func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p personRow, reason string, blocked bool, err error) {
+	var diag, cats string
+	err = q.QueryRowContext(ctx, `SELECT `+visitPersonCols+`, EXISTS (SELECT 1 FROM settle_person_blocks b
+		WHERE b.person_id = p.id AND b.lifted_at IS NULL) FROM visits v JOIN persons p ON p.id = v.person_id
+		WHERE v.id = ? AND v.institution_id = ?`, id, inst).Scan(
+		&v.ID, &v.InstitutionID, &v.PersonID, &v.HouseholdID, &v.ClrType, &v.MedType, &v.IptOtpNo, &v.Begin,
+		&v.End, &diag, &v.Referral, &v.Status, &p.ID, &p.HouseholdID, &p.Name, &p.IDNumber,
+		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &reason, &blocked)
+	if db.IsNoRows(err) {
+		return v, p, "", false, errVisitNotFound
+	}
+	if diag != "" {
+		v.Diagnoses = strings.Split(diag, ",")
+	}
+	if cats != "" {
+		p.Categories = strings.Split(cats, ",")
+	}
+	return v, p, reason, blocked, err
+}
+
 // checkPerson refuses a person who died or moved out before day d, who is
 // blocked, or who is not covered on d; it returns the coverage.
 func (s *Service) checkPerson(ctx context.Context, p personRow, d civil.Date) (CoverageInfo, error) {
+	reason, blocked, err := s.blocked(ctx, s.db, p.ID)
+	if err != nil {
+		return CoverageInfo{}, err
+	}
+	return s.checkPersonBlock(ctx, p, d, reason, blocked)
+}
+
+// checkPersonBlock is checkPerson with the block already read.
+func (s *Service) checkPersonBlock(ctx context.Context, p personRow, d civil.Date, reason string, blocked bool) (CoverageInfo, error) {
 	if (p.Status == "deceased" || p.Status == "moved_out") && d.After(p.StatusDay) {
 		zh, en := "已死亡", "deceased"
 		if p.Status == "moved_out" {
@@ -296,9 +336,7 @@ func (s *Service) checkPerson(ctx context.Context, p personRow, d civil.Date) (C
 		return CoverageInfo{}, apperr.New(apperr.Conflict, "person_"+p.Status, "参合人员"+zh+"("+p.StatusDay.String()+")",
 			"the person is "+en+" since "+p.StatusDay.String())
 	}
-	if reason, blocked, err := s.blocked(ctx, s.db, p.ID); err != nil {
-		return CoverageInfo{}, err
-	} else if blocked {
+	if blocked {
 		return CoverageInfo{}, apperr.New(apperr.Forbidden, "person_blocked", "该人员已被暂停即时结报: "+reason,
 			"the person is blocked from real-time settlement: "+reason)
 	}
