@@ -66,6 +66,9 @@ func (s *Service) ClassifyClaimLines(ctx context.Context, institutionID int64, m
 	if err != nil {
 		return nil, err
 	}
+	if err := s.screenClaim(ctx, 0, institutionID, begin); err != nil {
+		return nil, err
+	}
 	if err := checkMedType(medType, ""); err != nil {
 		return nil, err
 	}
@@ -85,11 +88,15 @@ func (s *Service) ClassifyClaimLines(ctx context.Context, institutionID int64, m
 }
 
 // CheckClaimPerson refuses a person who died or moved out before day d, or
-// who is not covered on d. (A person blocked from real-time settlement may
+// who is not covered on d, or blacklisted by supervision with effect "block"
+// (Options.Screen). (A person blocked from real-time settlement by Block may
 // still file: the claim is reviewed by hand.)
 func (s *Service) CheckClaimPerson(ctx context.Context, personID int64, d civil.Date) error {
 	p, err := loadPerson(ctx, s.db, personID)
 	if err != nil {
+		return err
+	}
+	if err := s.screenClaim(ctx, personID, 0, d); err != nil {
 		return err
 	}
 	_, err = s.claimCoverage(ctx, p, d)

@@ -57,6 +57,7 @@ type Options struct {
 	Schemes  *schemestore.Store // default: schemestore.New(d)
 	Now      func() time.Time   // default time.Now
 	NoTrace  bool               // leave the engine trace out of stored results (benchmarks only)
+	Screen   Screen             // supervision's hook (screen.go); nil: off
 }
 
 // Service is the settlement service. It is safe for concurrent use.
@@ -66,11 +67,12 @@ type Service struct {
 	schemes  *schemestore.Store
 	now      func() time.Time
 	trace    bool
+	screen   Screen
 }
 
 // New returns a settlement service over d.
 func New(d *db.DB, opt Options) *Service {
-	s := &Service{db: d, coverage: opt.Coverage, schemes: opt.Schemes, now: opt.Now, trace: !opt.NoTrace}
+	s := &Service{db: d, coverage: opt.Coverage, schemes: opt.Schemes, now: opt.Now, trace: !opt.NoTrace, screen: opt.Screen}
 	if s.coverage == nil {
 		s.coverage = EnrollCoverage
 	}

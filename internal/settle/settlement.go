@@ -224,6 +224,9 @@ func (s *Service) Settle(ctx context.Context, r SettleRequest) (Settlement, erro
 			out.ID, v.ID); err != nil {
 			return effect{}, err
 		}
+		if err := s.screenSettled(ctx, tx, p, v, &out); err != nil {
+			return effect{}, err
+		}
 		return effect{"settlement", out.ID}, audit.Record(ctx, tx, "settle.settle", "settlement", out.ID, nil, auditView(&out))
 	})
 	return out, err
