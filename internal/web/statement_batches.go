@@ -140,11 +140,11 @@ func (c *Console) batchCreate(w http.ResponseWriter, r *http.Request) error {
 
 // batchView is the data of one batch's page.
 type batchView struct {
-	B         batchRow
-	Lines     []batchItem
-	CanPay    bool
-	Failed    map[string]bool
-	Today     string
+	B      batchRow
+	Lines  []batchItem
+	CanPay bool
+	Failed map[string]bool
+	Today  string
 }
 
 func (c *Console) batchPage(w http.ResponseWriter, r *http.Request) error {
