@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,6 +49,9 @@ type DB struct {
 	dsn     string
 	stmts   stmtCache     // SQLite: prepared statements by query text (stmtcache.go)
 	gate    chan struct{} // SQLite: one writer at a time in this process (gate.go)
+	// PostgreSQL: query text → text with $n placeholders (Rebind)
+	rebound  sync.Map
+	reboundN atomic.Int64
 }
 
 // Open opens the database named by dsn ("sqlite:PATH" or "postgres://...")
@@ -188,24 +194,36 @@ func (d *DB) Rebind(q string) string {
 	if d.dialect != Postgres || !strings.Contains(q, "?") {
 		return q
 	}
-	var b strings.Builder
-	b.Grow(len(q) + 8)
+	if r, ok := d.rebound.Load(q); ok {
+		return r.(string)
+	}
+	b := make([]byte, 0, len(q)+16)
 	n, inQuote := 0, false
 	for i := 0; i < len(q); i++ {
 		c := q[i]
 		switch {
 		case c == '\'':
 			inQuote = !inQuote
-			b.WriteByte(c)
+			b = append(b, c)
 		case c == '?' && !inQuote:
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b = strconv.AppendInt(append(b, '$'), int64(n), 10)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	r := string(b)
+	// Remember the texts of ordinary statements (bounded: built batch
+	// statements are long or many).
+	if len(q) <= maxCachedQuery && d.reboundN.Load() < maxRebound {
+		d.reboundN.Add(1)
+		d.rebound.Store(q, r)
+	}
+	return r
 }
+
+// maxRebound bounds the rewritten query texts Rebind remembers.
+const maxRebound = 2048
 
 // ForUpdate returns " FOR UPDATE" on PostgreSQL and "" on SQLite, where the
 // write transaction (BEGIN IMMEDIATE) already holds the database lock.

@@ -147,3 +147,16 @@ func TestScriptThroughCache(t *testing.T) {
 		}
 	})
 }
+
+// TestRebindPostgres: placeholders outside quotes become $1…$n, the same
+// on the first call and when remembered.
+func TestRebindPostgres(t *testing.T) {
+	d := dbtest.Postgres(t)
+	q := "a = ? AND b = '?' AND c IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	want := "a = $1 AND b = '?' AND c IN ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	for i := 0; i < 2; i++ {
+		if got := d.Rebind(q); got != want {
+			t.Fatalf("call %d: %s", i+1, got)
+		}
+	}
+}
