@@ -103,7 +103,7 @@ func Seed(t testing.TB, d *db.DB) County {
 			c.Village2, pathOf(c.Village2), now, now)
 		people := []struct {
 			name, id, phone, rel string
-			h, area             int64
+			h, area              int64
 		}{
 			{"张三明", "52022219800101123X", "13812345678", "户主", h1, c.Group},
 			{"李四", "520222198203152345", "", "配偶", h1, c.Group},
