@@ -127,7 +127,7 @@ func (s *Service) reverse(ctx context.Context, tx *db.Tx, act access.Actor, pay 
 	for _, e := range ids {
 		var r int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM contributions
-			WHERE enrollment_id = ? AND source = ? AND reverses_id IS NULL`, e, string(Individual)).Scan(&r); err != nil {
+			WHERE enrollment_id = ? AND source = ? AND COALESCE(reverses_id, 0) = 0`, e, string(Individual)).Scan(&r); err != nil {
 			return err
 		}
 		refund += money.Fen(r)
@@ -156,7 +156,7 @@ func (s *Service) reverse(ctx context.Context, tx *db.Tx, act access.Actor, pay 
 func reverseEnrollment(ctx context.Context, tx *db.Tx, enrollment, revID int64, reason, now string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO contributions (year, enrollment_id, person_id, area_path, tier, source, amount,
 		payment_id, reverses_id, created_at) SELECT year, enrollment_id, person_id, area_path, tier, source, -amount, ?, id, ?
-		FROM contributions WHERE enrollment_id = ? AND reverses_id IS NULL ORDER BY id`, revID, now, enrollment); err != nil {
+		FROM contributions WHERE enrollment_id = ? AND COALESCE(reverses_id, 0) = 0 ORDER BY id`, revID, now, enrollment); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE enrollments SET cancelled_at = ?, cancel_payment_id = ?, cancel_reason = ?

@@ -126,11 +126,14 @@ func (s *Service) receipt(ctx context.Context, where string, arg any) (Receipt, 
 }
 
 // receiptLines fills the persons of a receipt and the totals.
+// COALESCE(reverses_id, 0) = 0 rather than reverses_id IS NULL: without
+// statistics SQLite otherwise reads contributions through the unique index
+// on reverses_id, i.e. every contribution of every year, per receipt.
 func (s *Service) receiptLines(ctx context.Context, r *Receipt) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.person_id, pe.name, COALESCE(pe.id_number, ''), pe.relation,
 		e.cover_from, e.cover_to, e.late, CASE WHEN e.cancelled_at IS NULL THEN 0 ELSE 1 END, c.source, c.amount
 		FROM enrollments e JOIN persons pe ON pe.id = e.person_id
-		JOIN contributions c ON c.enrollment_id = e.id AND c.reverses_id IS NULL
+		JOIN contributions c ON c.enrollment_id = e.id AND COALESCE(c.reverses_id, 0) = 0
 		WHERE e.payment_id = ? ORDER BY e.id, c.id`, r.PaymentID)
 	if err != nil {
 		return err
