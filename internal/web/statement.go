@@ -340,3 +340,15 @@ func (c *Console) statementStep(w http.ResponseWriter, r *http.Request) error {
 	c.flash(w, Flash{Kind: "ok", Zh: msgZh, En: msgEn})
 	return redirect(w, r, "/statements/"+itoa64(id))
 }
+
+// stmtFail shows a user error as a flash on the page to go back to (other
+// pages use it for actions whose form lives on another page).
+func (c *Console) stmtFail(w http.ResponseWriter, r *http.Request, err error, back string) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	c.flash(w, Flash{Kind: "error", Zh: e.Zh, En: e.En})
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
+}
