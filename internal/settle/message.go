@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 
 	"ncms/internal/apperr"
 	"ncms/internal/db"
@@ -56,8 +57,6 @@ type message struct {
 	msgID string
 	infno string
 	hash  string
-	// checked: the caller already looked the message up (skip the first replay)
-	checked bool
 }
 
 func newMessage(inst int64, msgID, infno string, req any) message {
@@ -66,19 +65,19 @@ func newMessage(inst int64, msgID, infno string, req any) message {
 	return message{inst: inst, msgID: msgID, infno: infno, hash: hex.EncodeToString(h[:16])}
 }
 
-// once runs do in a transaction. With a msgid it is idempotent: a message
-// already processed returns its stored response in out (and runs nothing);
-// otherwise the message row, with out as response, is inserted in the same
-// transaction as do's effect. When the transaction fails because a
-// concurrent duplicate won, the winner's response is returned.
+// once runs do in a transaction. With a msgid it is idempotent: the
+// message row, with out as response, is inserted in the same transaction
+// as do's effect, and its key (institution, msgid) admits one. The row is
+// not looked up first — a new message is the common case, and that read
+// would cost every request a round trip. A message already processed
+// fails instead: its effect collides (lines already uploaded or settled,
+// the visit number registered, the settlement reversed) or, at the
+// latest, its message row does; the transaction rolls back and the stored
+// response is returned in out (or msgid_reused / msgid_compensated). The
+// same path returns the winner's response to a concurrent duplicate.
 func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.Tx) (effect, error)) error {
 	if m.msgID == "" {
 		return s.db.InTx(ctx, func(tx *db.Tx) error { _, err := do(tx); return err })
-	}
-	if !m.checked {
-		if found, err := s.replay(ctx, m, out); found || err != nil {
-			return err
-		}
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		e, err := do(tx)
@@ -88,11 +87,20 @@ func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.T
 		return s.record(ctx, tx, m, msgDone, e, out)
 	})
 	if err != nil {
-		if found, rerr := s.replay(ctx, m, out); found || rerr != nil {
+		if found, rerr := s.replayFresh(ctx, m, out); found || rerr != nil {
 			return rerr
 		}
 	}
 	return err
+}
+
+// replayFresh is replay into a zeroed out (do may have filled it before
+// failing).
+func (s *Service) replayFresh(ctx context.Context, m message, out any) (bool, error) {
+	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero()
+	}
+	return s.replay(ctx, m, out)
 }
 
 // record inserts the message row. The answer of a settlement or reversal

@@ -194,15 +194,12 @@ func (s *Service) Settle(ctx context.Context, r SettleRequest) (Settlement, erro
 	}
 	var out Settlement
 	m := newMessage(in.ID, r.MsgID, InfSettleOut, r)
-	// A msgid is looked up only when something fails (here or in once): a
-	// new message is the common case, and a retry of a settled one fails
-	// on its own (no open lines, or the message row's unique key) and then
-	// gets the stored answer. That saves a read per settlement.
-	m.checked = true
+	// The msgid is looked up only when something fails (here or in once):
+	// a retry of a settled message fails on its own and gets the answer.
 	p, err := s.prepare(ctx, in, r.VisitID)
 	if err != nil {
 		if r.MsgID != "" {
-			if found, rerr := s.replay(ctx, m, &out); found || rerr != nil {
+			if found, rerr := s.replayFresh(ctx, m, &out); found || rerr != nil {
 				return out, rerr
 			}
 		}
