@@ -144,3 +144,6 @@ CREATE TABLE supervise_blacklist (
 );
 CREATE INDEX supervise_blacklist_person ON supervise_blacklist (person_id);
 CREATE INDEX supervise_blacklist_institution ON supervise_blacklist (institution_id);
+
+-- The duplicate-bill rule looks settlements up by invoice number.
+CREATE INDEX supervise_settlements_invoice ON settlements (institution_id, invono) WHERE invono <> '';

@@ -237,6 +237,9 @@ func Screen(c Config, b Bill, x Context) []Hit {
 		age = b.Birth.AgeOn(b.Begin)
 	}
 	for _, l := range b.Lines {
+		if l.Qty < 0 || l.Total < 0 { // refund lines: the refunded line carries the finding
+			continue
+		}
 		hits = append(hits, lineHits(c, b, l, age)...)
 	}
 	return hits

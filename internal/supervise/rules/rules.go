@@ -256,6 +256,7 @@ type Bill struct {
 type Stay struct {
 	SettlementID  int64
 	VisitID       int64
+	PersonID      int64
 	InstitutionID int64
 	Begin, End    civil.Date
 }
