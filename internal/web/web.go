@@ -22,6 +22,7 @@ import (
 	"ncms/internal/auth"
 	"ncms/internal/db"
 	"ncms/internal/httpx"
+	"ncms/internal/notice"
 	"ncms/internal/settle"
 )
 
@@ -52,6 +53,8 @@ type Console struct {
 	router *httpx.Router
 	pages  map[string]*template.Template
 	settle *settle.Service // one instance: it caches parsed schemes
+	// lookupIP and lookupID rate-limit the public self-service lookup.
+	lookupIP, lookupID *notice.Limiter
 }
 
 // New builds the console. It panics if a template does not parse or a
@@ -61,7 +64,8 @@ func New(cfg Config) *Console {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName,
-		settle: settle.New(cfg.DB, settle.Options{})}
+		settle:   settle.New(cfg.DB, settle.Options{}),
+		lookupIP: notice.NewLimiter(lookupPerIP, lookupPerTime), lookupID: notice.NewLimiter(lookupPerID, lookupPerTime)}
 	c.pages = mustParsePages()
 	c.router = httpx.NewRouter(httpx.Config{
 		Mode: httpx.Console, Auth: cfg.Auth, Log: cfg.Log,
@@ -100,6 +104,8 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.deskRoutes()...)
 	rs = append(rs, c.statementRoutes()...)
 	rs = append(rs, c.ledgerRoutes()...)
+	rs = append(rs, c.publicRoutes()...)
+	rs = append(rs, c.noticeRoutes()...)
 	return rs
 }
 
@@ -151,6 +157,8 @@ var nav = []navItem{
 	{"/statements/batches", "支付批次", "Bank batches"},
 	{"/fund", "基金运行", "Fund report"},
 	{"/ledger", "基金账簿", "Fund ledger"},
+	{"/notices", "公示管理", "Notices"},
+	{"/outbox", "消息发送", "Outbox"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
