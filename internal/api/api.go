@@ -16,6 +16,7 @@ import (
 	"ncms/internal/db"
 	"ncms/internal/httpx"
 	"ncms/internal/settle"
+	"ncms/internal/supervise"
 )
 
 // Prefix is where the API is mounted.
@@ -42,7 +43,7 @@ func New(cfg Config) *API {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, settle: settle.New(cfg.DB, settle.Options{})}
+	a := &API{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, settle: settle.New(cfg.DB, settle.Options{Screen: supervise.New(cfg.DB, supervise.Options{})})}
 	a.router = httpx.NewRouter(httpx.Config{Mode: httpx.API, Prefix: Prefix, Auth: cfg.Auth, Log: cfg.Log})
 	a.router.Add(a.routes()...)
 	return a
@@ -72,6 +73,8 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.settleRoutes()...)
 	rs = append(rs, a.statementRoutes()...)
 	rs = append(rs, a.ledgerRoutes()...)
+	rs = append(rs, a.superviseRoutes()...)
+	rs = append(rs, a.statsRoutes()...)
 	return rs
 }
 

@@ -9,7 +9,6 @@ import (
 	"ncms/internal/claims"
 	"ncms/internal/engine"
 	"ncms/internal/httpx"
-	"ncms/internal/settle"
 )
 
 // claimReaders may see claims in their area; the service filters by scope.
@@ -34,7 +33,7 @@ func (a *API) claimRoutes() []httpx.Route {
 }
 
 func (a *API) claims() *claims.Service {
-	return claims.New(a.db, claims.Options{Settle: settle.New(a.db, settle.Options{})})
+	return claims.New(a.db, claims.Options{Settle: a.settle}) // a.settle screens: blacklisted persons cannot file
 }
 
 type claimList struct {
