@@ -15,6 +15,8 @@ import (
 	"ncms/internal/his"
 	"ncms/internal/httpx"
 	"ncms/internal/institution"
+	"ncms/internal/notice"
+	"ncms/internal/outbox"
 	"ncms/internal/server"
 )
 
@@ -43,9 +45,47 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopOutbox, err := startOutbox(ctx, d, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "ncms serve: %v\n", err)
+		return 1
+	}
+	defer stopOutbox()
 	log.Info("ncms serving", "addr", "http://"+ln.Addr().String(), "db", d.Redacted(), "dialect", d.Dialect().String())
 	fmt.Fprintf(stdout, "ncms: listening on http://%s\n", ln.Addr())
 	return serveUntilDone(ctx, srv, ln, log)
+}
+
+// startOutbox starts the outbox worker (internal/outbox): every
+// NCMS_OUTBOX_EVERY (default 30s) it sweeps new settlements and paid claims
+// into "compensation paid" messages and sends the due messages through
+// NCMS_OUTBOX_SENDER: "log" (default), "file:PATH" or "webhook:URL" (with
+// the bearer token NCMS_OUTBOX_TOKEN). NCMS_OUTBOX_SENDER=off runs no
+// worker. The returned function stops it and waits for it.
+func startOutbox(ctx context.Context, d *db.DB, log *slog.Logger) (func(), error) {
+	spec := os.Getenv("NCMS_OUTBOX_SENDER")
+	if spec == "off" {
+		return func() {}, nil
+	}
+	snd, err := outbox.ParseSender(spec, os.Getenv("NCMS_OUTBOX_TOKEN"), log)
+	if err != nil {
+		return nil, err
+	}
+	every := 30 * time.Second
+	if v := os.Getenv("NCMS_OUTBOX_EVERY"); v != "" {
+		if every, err = time.ParseDuration(v); err != nil || every <= 0 {
+			return nil, fmt.Errorf("NCMS_OUTBOX_EVERY: %q is not a positive duration", v)
+		}
+	}
+	notices := notice.New(d, nil)
+	w := &outbox.Worker{DB: d, Sender: snd, Log: log, Sweeps: []func(context.Context) error{
+		func(ctx context.Context) error { _, err := notices.SweepCompensation(ctx); return err },
+	}}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx, every) }()
+	log.Info("outbox worker", "sender", snd.Name(), "every", every.String())
+	return func() { cancel(); <-done }, nil
 }
 
 // serveUntilDone serves until ctx ends (SIGINT/SIGTERM), then shuts down
