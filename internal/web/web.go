@@ -104,6 +104,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.deskRoutes()...)
 	rs = append(rs, c.statementRoutes()...)
 	rs = append(rs, c.ledgerRoutes()...)
+	rs = append(rs, c.statsRoutes()...)
 	rs = append(rs, c.publicRoutes()...)
 	rs = append(rs, c.noticeRoutes()...)
 	return rs
@@ -157,6 +158,7 @@ var nav = []navItem{
 	{"/statements/batches", "支付批次", "Bank batches"},
 	{"/fund", "基金运行", "Fund report"},
 	{"/ledger", "基金账簿", "Fund ledger"},
+	{"/stats", "统计报表", "Statistics"},
 	{"/notices", "公示管理", "Notices"},
 	{"/outbox", "消息发送", "Outbox"},
 	{"/admin/users", "用户与权限", "Users"},
