@@ -34,7 +34,7 @@ func settleOutpatient(t *testing.T, desk *client, sb *his.SandboxFile) {
 // stmtIDs returns the ids of the statements linked from a page, in order.
 func stmtIDs(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<tr data-id="(\d+)"><td>([^<]*)</td>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<tr data-id="(\d+)"[^>]*><td>([^<]*)</td>`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1]+" "+m[2])
 	}
 	return out
