@@ -172,8 +172,15 @@ func (rt *Router) guard(w http.ResponseWriter, r *http.Request, route Route, in 
 }
 
 // credential returns the token of r: for the API a Bearer token first;
-// then the session cookie. bearer reports which.
+// then the session cookie. bearer reports which. A router without an auth
+// service has no credentials to read.
 func (rt *Router) credential(r *http.Request) (tok string, bearer bool) {
+	if rt.cfg.Auth == nil {
+		// A router without accounts (the HIS interface, which checks
+		// its own signatures) serves only public routes: a stray session
+		// cookie or Bearer header is not a credential there.
+		return "", false
+	}
 	if rt.cfg.Mode == API {
 		if h := r.Header.Get("Authorization"); h != "" {
 			if t, ok := strings.CutPrefix(h, "Bearer "); ok {
