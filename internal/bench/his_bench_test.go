@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,12 @@ import (
 // uploaded over HTTP first, then settled by 4 HIS clients at once.
 // NCMS_BENCH_PG=1 runs it on PostgreSQL; NCMS_BENCH_PROFILE=FILE writes a
 // CPU profile of the timed part only.
-func BenchmarkHISSettle(b *testing.B) {
+func BenchmarkHISSettle(b *testing.B) { benchHIS(b, "settle") }
+
+// BenchmarkHISVisit is the visit phase: each op is 2201 + 2204 + 2207.
+func BenchmarkHISVisit(b *testing.B) { benchHIS(b, "visit") }
+
+func benchHIS(b *testing.B, phase string) {
 	var d *db.DB
 	if os.Getenv("NCMS_BENCH_PG") == "1" {
 		d = dbtest.Postgres(b)
@@ -39,8 +45,14 @@ func BenchmarkHISSettle(b *testing.B) {
 	l := &load{opt: opt, srv: srv, c: c, day: time.Now().Format("2006-01-02")}
 	const conc = 4
 	queue := make(chan prepared, b.N)
-	if err := l.prepare(ctx, conc, b.N, queue); err != nil {
-		b.Fatal(err)
+	if phase == "settle" {
+		if err := l.prepare(ctx, conc, b.N, queue); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		for i := 0; i < b.N; i++ {
+			queue <- prepared{}
+		}
 	}
 	close(queue)
 	if path := os.Getenv("NCMS_BENCH_PROFILE"); path != "" { // the timed part only
@@ -56,11 +68,19 @@ func BenchmarkHISSettle(b *testing.B) {
 	}
 	b.ResetTimer()
 	var wg sync.WaitGroup
+	var next atomic.Int64
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for p := range queue {
+				if phase == "visit" {
+					var err error
+					if p, err = l.open(ctx, srv.clients[0], c.persons[int(next.Add(1))%len(c.persons)]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
 				if err := l.settle(ctx, p); err != nil {
 					b.Error(err)
 					return

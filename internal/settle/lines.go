@@ -67,13 +67,10 @@ func (s *Service) UploadLines(ctx context.Context, r UploadRequest) (UploadResul
 		}
 		out = UploadResult{VisitID: v.ID, Lines: make([]LineResult, len(staged))}
 		now := s.stamp()
+		if err := insertLines(ctx, tx, v.ID, r.MsgID, now, staged); err != nil {
+			return effect{}, err
+		}
 		for i := range staged {
-			if err := checkRefund(ctx, tx, v.ID, &staged[i]); err != nil {
-				return effect{}, err
-			}
-			if err := insertLine(ctx, tx, v.ID, r.MsgID, now, &staged[i]); err != nil {
-				return effect{}, err
-			}
 			out.Lines[i] = staged[i].result()
 		}
 		return effect{"lines", v.ID}, audit.Record(ctx, tx, "settle.lines", "visit", v.ID, nil,
@@ -180,19 +177,87 @@ func (s *Service) stage(ctx context.Context, v Visit, level string, lines []Line
 	return out, c.Err()
 }
 
-func insertLine(ctx context.Context, tx *db.Tx, visitID int64, msgID, now string, st *stagedLine) error {
-	l, sp, e := &st.line, &st.split, st.entry
-	_, err := tx.ExecContext(ctx, `INSERT INTO fee_lines (visit_id, feedetl_sn, init_feedetl_sn, code, name, catalog_id,
+const lineInsert = `INSERT INTO fee_lines (visit_id, feedetl_sn, init_feedetl_sn, code, name, catalog_id,
 		class, selfpay_bp, price_cap, essential, restricted, levels, approval, qty, price, total, fee_date,
-		fulamt_ownpay, overlmt, preselfpay, inscp, reason, status, upload_msgid, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
-		visitID, l.ID, st.in.InitSN, l.Code, l.Name, e.ID, l.Class.String(), int64(l.SelfPay), int64(l.PriceCap),
-		l.Essential, l.Restricted, strings.Join(l.Levels, ","), l.Approval, int64(l.Qty), int64(l.Price), int64(sp.Total),
-		l.Date, int64(sp.FullOwn), int64(sp.OverLimit), int64(sp.FirstSelf), int64(sp.InScope), sp.Reason.String(), msgID, now)
+		fulamt_ownpay, overlmt, preselfpay, inscp, reason, status, upload_msgid, created_at) VALUES `
+
+const lineValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`
+
+// lineBatch is the most lines one INSERT carries (24 values a line).
+const lineBatch = 32
+
+// insertLines stores the staged lines. Without refund lines they go in
+// multi-row INSERTs of up to lineBatch lines (one statement instead of one
+// per line); an upload with a refund line stores line by line, because a
+// refund is checked against the lines stored before it, including earlier
+// lines of the same upload.
+func insertLines(ctx context.Context, tx *db.Tx, visitID int64, msgID, now string, staged []stagedLine) error {
+	for i := range staged {
+		if staged[i].in.InitSN != "" {
+			for j := range staged {
+				if err := checkRefund(ctx, tx, visitID, &staged[j]); err != nil {
+					return err
+				}
+				if err := insertLineBatch(ctx, tx, visitID, msgID, now, staged[j:j+1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	for len(staged) > 0 {
+		n := min(len(staged), lineBatch)
+		if err := insertLineBatch(ctx, tx, visitID, msgID, now, staged[:n]); err != nil {
+			return err
+		}
+		staged = staged[n:]
+	}
+	return nil
+}
+
+// insertLineBatch inserts lines in one statement. A feedetl_sn already
+// stored for the visit is refused naming the first such line.
+func insertLineBatch(ctx context.Context, tx *db.Tx, visitID int64, msgID, now string, lines []stagedLine) error {
+	var b strings.Builder
+	b.Grow(len(lineInsert) + len(lines)*(len(lineValues)+2))
+	b.WriteString(lineInsert)
+	args := make([]any, 0, 24*len(lines))
+	for i := range lines {
+		st := &lines[i]
+		l, sp, e := &st.line, &st.split, st.entry
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(lineValues)
+		args = append(args, visitID, l.ID, st.in.InitSN, l.Code, l.Name, e.ID, l.Class.String(), int64(l.SelfPay),
+			int64(l.PriceCap), l.Essential, l.Restricted, strings.Join(l.Levels, ","), l.Approval, int64(l.Qty),
+			int64(l.Price), int64(sp.Total), l.Date, int64(sp.FullOwn), int64(sp.OverLimit), int64(sp.FirstSelf),
+			int64(sp.InScope), sp.Reason.String(), msgID, now)
+	}
+	_, err := tx.ExecContext(ctx, b.String(), args...)
 	if db.IsUniqueViolation(err) {
-		return apperr.New(apperr.Conflict, "duplicate_line", "费用明细流水号 "+l.ID+" 已上传", "feedetl_sn "+l.ID+" was already uploaded")
+		sn := lines[0].line.ID
+		if len(lines) > 1 {
+			sn = duplicateSN(ctx, tx.DB(), visitID, lines)
+		}
+		return apperr.New(apperr.Conflict, "duplicate_line", "费用明细流水号 "+sn+" 已上传", "feedetl_sn "+sn+" was already uploaded")
 	}
 	return err
+}
+
+// duplicateSN names the first line of a refused batch whose feedetl_sn the
+// visit already has (read outside the failed transaction: the committed
+// lines are the ones it collided with), else the first line's.
+func duplicateSN(ctx context.Context, d *db.DB, visitID int64, lines []stagedLine) string {
+	for i := range lines {
+		var n int
+		err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM fee_lines WHERE visit_id = ? AND feedetl_sn = ? AND status <> 'revoked'`,
+			visitID, lines[i].line.ID).Scan(&n)
+		if err == nil && n > 0 {
+			return lines[i].line.ID
+		}
+	}
+	return lines[0].line.ID
 }
 
 func (st *stagedLine) result() LineResult {
