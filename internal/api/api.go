@@ -75,6 +75,8 @@ func (a *API) routes() []httpx.Route {
 	rs = append(rs, a.ledgerRoutes()...)
 	rs = append(rs, a.superviseRoutes()...)
 	rs = append(rs, a.statsRoutes()...)
+	rs = append(rs, a.noticeRoutes()...)
+	rs = append(rs, a.complaintRoutes()...)
 	return rs
 }
 
