@@ -22,6 +22,10 @@ func deductionStatusLabel(s string) (zh, en string) {
 		return "已计入结算单", "in a statement"
 	case statement.DeductionCancelled:
 		return "已撤销", "cancelled"
+	case statement.DeductionNoticed:
+		return "已通知待答复", "noticed, awaiting the response"
+	case statement.DeductionResponded:
+		return "已答复待决定", "responded, awaiting the decision"
 	}
 	return s, s
 }
@@ -83,7 +87,7 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 		}
 		return zh
 	}
-	for _, s := range []string{statement.DeductionOpen, statement.DeductionTaken, statement.DeductionCancelled} {
+	for _, s := range []string{statement.DeductionNoticed, statement.DeductionResponded, statement.DeductionOpen, statement.DeductionTaken, statement.DeductionCancelled} {
 		zh, en := deductionStatusLabel(s)
 		v.Statuses = append(v.Statuses, Option{Value: s, Label: tr(zh, en), Selected: s == v.Filter.Status})
 	}
@@ -104,7 +108,7 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 				row.SourceZh, row.SourceEn = s.Zh, s.En
 			}
 		}
-		row.CanCancel = v.CanAdd && d.Status != statement.DeductionCancelled
+		row.CanCancel = v.CanAdd && (d.Status == statement.DeductionOpen || d.Status == statement.DeductionTaken)
 		v.Rows = append(v.Rows, row)
 	}
 	if cancelID != 0 {
