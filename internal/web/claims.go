@@ -38,7 +38,7 @@ func (c *Console) claimRoutes() []httpx.Route {
 }
 
 func (c *Console) claims() *claims.Service {
-	return claims.New(c.db, claims.Options{Settle: settle.New(c.db, settle.Options{})})
+	return claims.New(c.db, claims.Options{Settle: c.settle}) // c.settle screens: blacklisted persons cannot file
 }
 
 // queueTab is one stage of the queues with its count.

@@ -24,6 +24,7 @@ import (
 	"ncms/internal/httpx"
 	"ncms/internal/notice"
 	"ncms/internal/settle"
+	"ncms/internal/supervise"
 )
 
 //go:embed templates/*.html
@@ -64,7 +65,7 @@ func New(cfg Config) *Console {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName,
-		settle:   settle.New(cfg.DB, settle.Options{}),
+		settle:   settle.New(cfg.DB, settle.Options{Screen: supervise.New(cfg.DB, supervise.Options{})}),
 		lookupIP: notice.NewLimiter(lookupPerIP, lookupPerTime), lookupID: notice.NewLimiter(lookupPerID, lookupPerTime)}
 	c.pages = mustParsePages()
 	c.router = httpx.NewRouter(httpx.Config{
@@ -104,6 +105,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.deskRoutes()...)
 	rs = append(rs, c.statementRoutes()...)
 	rs = append(rs, c.ledgerRoutes()...)
+	rs = append(rs, c.superviseRoutes()...)
 	rs = append(rs, c.statsRoutes()...)
 	rs = append(rs, c.publicRoutes()...)
 	rs = append(rs, c.noticeRoutes()...)
@@ -158,6 +160,7 @@ var nav = []navItem{
 	{"/statements/batches", "支付批次", "Bank batches"},
 	{"/fund", "基金运行", "Fund report"},
 	{"/ledger", "基金账簿", "Fund ledger"},
+	{"/supervision", "稽核监管", "Supervision"},
 	{"/stats", "统计报表", "Statistics"},
 	{"/notices", "公示管理", "Notices"},
 	{"/outbox", "消息发送", "Outbox"},
