@@ -109,6 +109,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.statsRoutes()...)
 	rs = append(rs, c.publicRoutes()...)
 	rs = append(rs, c.noticeRoutes()...)
+	rs = append(rs, c.complaintRoutes()...)
 	return rs
 }
 
@@ -164,6 +165,7 @@ var nav = []navItem{
 	{"/stats", "统计报表", "Statistics"},
 	{"/notices", "公示管理", "Notices"},
 	{"/outbox", "消息发送", "Outbox"},
+	{"/complaints", "投诉举报", "Complaints"},
 	{"/admin/users", "用户与权限", "Users"},
 	{"/audit", "审计日志", "Audit trail"},
 	{"/tokens", "API 令牌", "API tokens"},
