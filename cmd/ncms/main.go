@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"bench":       {"measure HIS settlement over HTTP and the machine's ceilings / 性能测试", runBench},
 	"backup":      {"copy the database to a file, online / 在线备份数据库", runBackup},
 	"restore":     {"replace the database with a backup (server stopped) / 从备份恢复数据库", runRestore},
+	"demo":        {"build a synthetic county with a year of activity and serve it / 演示县", runDemo},
 }
 
 func main() {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"ncms/internal/demo"
+	"ncms/internal/institution"
+)
+
+// runDemo builds the demonstration county on a fresh database and serves
+// the console (docs/demo.md).
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, _ := newFlags("demo", stderr)
+	fs.Lookup("db").DefValue = "a new temporary directory"
+	dsnFlag := fs.Lookup("db")
+	_ = dsnFlag.Value.Set("")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed builds the same county and totals")
+	size := fs.Float64("size", 1, "county size: 1 ≈ 50,000 enrollees, 0.1 ≈ 5,000")
+	share := fs.Float64("outpatient", demo.DefaultOutpatientShare, "share of the calibrated outpatient visits settled (1 = all; slower)")
+	workers := fs.Int("workers", 4, "concurrent settlement workers")
+	addr := fs.String("addr", envOr("NCMS_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env NCMS_ADDR)")
+	noServe := fs.Bool("no-serve", false, "build the county and exit without serving")
+	asJSON := fs.Bool("json", false, "print the result (logins included) as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dsn := dsnFlag.Value.String()
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "ncms-demo-")
+		if err != nil {
+			fmt.Fprintf(stderr, "ncms demo: %v\n", err)
+			return 1
+		}
+		dsn = "sqlite:" + filepath.Join(dir, "ncms.db")
+	}
+	d, ok := openDB(ctx, dsn, stderr)
+	if !ok {
+		return 1
+	}
+	defer d.Close()
+	key, err := institution.LoadKeyFor(d)
+	if err != nil {
+		fmt.Fprintf(stderr, "ncms demo: %v\n", err)
+		return 1
+	}
+	var ln net.Listener
+	if !*noServe { // take the port first: fail before a minute of work, not after
+		if ln, err = net.Listen("tcp", *addr); err != nil {
+			fmt.Fprintf(stderr, "ncms demo: %v (use --addr HOST:PORT) / 端口被占用\n", err)
+			return 1
+		}
+		defer ln.Close()
+	}
+	progress := stdout
+	if *asJSON {
+		progress = stderr
+	}
+	fmt.Fprintf(progress, "ncms demo: building a county (seed %d, size %g) in %s / 正在生成演示县\n", *seed, *size, d.Redacted())
+	res, err := demo.Run(ctx, d, demo.Options{Seed: *seed, Size: *size, OutpatientShare: *share, Workers: *workers,
+		Key: key, Progress: progress})
+	if errors.Is(err, demo.ErrNotEmpty) {
+		fmt.Fprintln(stderr, "ncms demo: the database is already initialized; the demo needs a fresh one (leave out --db for a new one). Nothing changed. / 数据库已初始化，演示需要新数据库")
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ncms demo: %v\n", err)
+		return 1
+	}
+	url := ""
+	if ln != nil {
+		url = "http://" + ln.Addr().String()
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(struct {
+			*demo.Result
+			DB  string `json:"db"`
+			URL string `json:"url,omitempty"`
+		}{res, d.Redacted(), url}, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		printDemo(stdout, res, d.Redacted(), url)
+	}
+	if ln == nil {
+		return 0
+	}
+	log := newLogger(stderr)
+	srv := &http.Server{Handler: newHandler(d, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	return serveUntilDone(ctx, srv, ln, log)
+}
+
+// printDemo prints what was built, the URL and the logins (once).
+func printDemo(w io.Writer, r *demo.Result, db, url string) {
+	fmt.Fprintf(w, "\n%s (%s), year %d, as of %s — built in %.1f s\n", r.CountyName, r.CountyCode, r.Year, r.Today, r.Elapsed.Seconds())
+	fmt.Fprintf(w, "  %d townships, %d villages, %d households, %d people; %d enrolled (%.1f%%) in %d households\n",
+		r.Townships, r.Villages, r.Households, r.Persons, r.Enrollees, 100*float64(r.Enrollees)/float64(max(r.Persons, 1)), r.EnrolledHH)
+	var lv []string
+	for _, l := range []string{"village", "township", "county", "city", "province"} {
+		lv = append(lv, fmt.Sprintf("%s %d", l, r.Institutions[l]))
+	}
+	fmt.Fprintf(w, "  institutions: %s\n", strings.Join(lv, ", "))
+	fmt.Fprintf(w, "  %d visits settled (%d refused by the service), %d manual claims, %d monthly statements approved\n",
+		r.Visits, r.Refused, r.Claims, r.Statements)
+	fmt.Fprintf(w, "  planted for the screening rules: ")
+	for i, p := range r.Planted {
+		if i > 0 {
+			fmt.Fprint(w, ", ")
+		}
+		fmt.Fprintf(w, "%s (%s)", p.Pattern, p.Institution)
+	}
+	fmt.Fprintln(w)
+	for _, h := range r.Hooks {
+		fmt.Fprintf(w, "  not yet: %s\n", h)
+	}
+	fmt.Fprintf(w, "  database: %s\n", db)
+	if url != "" {
+		fmt.Fprintf(w, "\n  Open %s and log in / 打开浏览器登录:\n", url)
+	} else {
+		fmt.Fprintf(w, "\n  Serve it with: ncms serve --db %s\n", db)
+	}
+	fmt.Fprintf(w, "  %-12s %-12s %-20s %s\n", "role", "username", "password", "scope")
+	for _, l := range r.Logins {
+		fmt.Fprintf(w, "  %-12s %-12s %-20s %s\n", l.Role, l.Username, l.Password, l.Scope)
+	}
+	fmt.Fprintln(w, "  (passwords are shown only now / 密码仅显示一次)")
+}
