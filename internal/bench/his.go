@@ -27,6 +27,7 @@ type HISFigure struct {
 	PerSecond   float64   `json:"settlements_per_s"` // settlements (= visits in phase visit) per second
 	Settle      Lat       `json:"settle_ms"`         // the 2207 call
 	Visit       *Lat      `json:"visit_ms,omitempty"`
+	CPUms       float64   `json:"cpu_ms"` // CPU time of this process (server and HIS clients) per settlement
 	Count       int       `json:"count"`  // settlements in the median run
 	Errors      int       `json:"errors"` // failed calls over all runs
 	RunsPerS    []float64 `json:"runs_per_s"`
@@ -132,6 +133,7 @@ type load struct {
 // phaseResult is one timed phase.
 type phaseResult struct {
 	elapsed time.Duration
+	cpu     time.Duration // user + system time of the process
 	count   int
 	errors  int
 	settle  durations
@@ -162,6 +164,7 @@ func (l *load) phase(ctx context.Context, phase string, conc int, d time.Duratio
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
+	cpu0 := cpuTime()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := 0; w < conc; w++ {
@@ -214,6 +217,7 @@ func (l *load) phase(ctx context.Context, phase string, conc int, d time.Duratio
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	res.cpu = cpuTime() - cpu0
 	res.settle.sort()
 	res.visit.sort()
 	if res.count == 0 && firstErr != nil {
@@ -325,9 +329,12 @@ func call(ctx context.Context, c *his.Client, infno string, input any) (json.Raw
 // the medians of each figure over the runs.
 func summarize(engine, phase string, conc int, runs []*phaseResult) HISFigure {
 	f := HISFigure{Engine: engine, Phase: phase, Concurrency: conc}
-	var rates, p50, p95, p99, v50, v95, v99 []float64
+	var rates, cpus, p50, p95, p99, v50, v95, v99 []float64
 	for _, r := range runs {
 		rates = append(rates, r.perSecond())
+		if r.count > 0 {
+			cpus = append(cpus, ms(r.cpu)/float64(r.count))
+		}
 		f.Errors += r.errors
 		r.settle.sort()
 		p50, p95, p99 = append(p50, ms(r.settle.pct(.5))), append(p95, ms(r.settle.pct(.95))), append(p99, ms(r.settle.pct(.99)))
@@ -338,6 +345,7 @@ func summarize(engine, phase string, conc int, runs []*phaseResult) HISFigure {
 	}
 	f.RunsPerS = rates
 	f.PerSecond = median(rates)
+	f.CPUms = median(cpus)
 	f.Count = runs[medianIndex(rates)].count
 	f.Settle = Lat{median(p50), median(p95), median(p99)}
 	if len(v50) > 0 {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -119,4 +120,13 @@ func sqliteVersion(ctx context.Context) string {
 	var v string
 	_ = d.QueryRowContext(ctx, `SELECT sqlite_version()`).Scan(&v)
 	return v
+}
+
+// cpuTime is the user + system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
