@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"ncms/internal/backup"
+	"ncms/internal/institution"
 )
 
 // runBackup copies the database to a file while the server may keep
@@ -30,6 +31,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stdout, ", %d tables, schema version %d", info.Tables, info.SchemaVersion)
 	}
 	fmt.Fprintln(stdout, ")")
+	fmt.Fprintf(stdout, "The installation key (%s, or $%s) is not in the backup: keep a copy of it apart from the backups.\n"+
+		"安装密钥不在备份中，请另行妥善保管（不要与备份放在一起）。\n", institution.DefaultKeyFile(*dsn), institution.KeyEnv)
 	return 0
 }
 
@@ -52,5 +55,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	fmt.Fprintf(stdout, "restored / 恢复完成: %s from %s (schema version %d)\n", *dsn, *from, info.SchemaVersion)
+	fmt.Fprintf(stdout, "Before starting the server, put the installation key of the backed-up database at %s (or set $%s):\n"+
+		"without it the institutions' HIS secrets cannot be read. / 启动前请将原安装密钥放到上述位置，否则机构密钥无法解密。\n",
+		institution.DefaultKeyFile(*dsn), institution.KeyEnv)
 	return 0
 }
