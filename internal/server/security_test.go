@@ -473,7 +473,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		e.send("GET", "/persons?q="+idn, nil)
 		e.send("GET", "/persons/"+idn, nil)
 		for _, path := range []string{"/api/v1/persons/search", "/api/v1/settle/persons/find"} {
-			req = httptest.NewRequest("POST", path, strings.NewReader(`{"id_number":"`+idn+`","q":"`+idn+`"}`))
+			req = httptest.NewRequest("POST", path, strings.NewReader(`{"id_number":"`+idn+`","q":"`+idn+`","certno":"`+idn+`"}`))
 			req.Header.Set("Authorization", "Bearer "+token[1])
 			req.Header.Set("Content-Type", "application/json")
 			e.app.Handler.ServeHTTP(httptest.NewRecorder(), req)
