@@ -55,7 +55,7 @@ var idKinds = map[string]string{
 	"receipts": "-", "arrivals": "-", "claims": "-", "visits": "-", "settlements": "-", "statements": "-",
 	"deductions": "-", "batches": "-", "entries": "-", "tokens": "-", "items": "-", "catalog": "-",
 	"years": "year", "fund": "year", "static": "-",
-	"notices": "-", "outbox": "-", "cases": "-", "samples": "-", "blacklist": "-", "stats": "-",
+	"notices": "-", "outbox": "-", "complaints": "-", "cases": "-", "samples": "-", "blacklist": "-", "stats": "-",
 }
 
 // queries are the query strings a GET route requires ({year}: the current year).
