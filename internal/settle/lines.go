@@ -2,6 +2,7 @@ package settle
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"ncms/internal/apperr"
@@ -76,6 +77,10 @@ func (s *Service) UploadLines(ctx context.Context, r UploadRequest) (UploadResul
 		return effect{"lines", v.ID}, audit.Record(ctx, tx, "settle.lines", "visit", v.ID, nil,
 			map[string]any{"lines": len(staged), "msgid": r.MsgID})
 	})
+	var dup *duplicateLines
+	if errors.As(err, &dup) {
+		err = dup.named(ctx, s.db)
+	}
 	return out, err
 }
 
@@ -236,28 +241,44 @@ func insertLineBatch(ctx context.Context, tx *db.Tx, visitID int64, msgID, now s
 	}
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	if db.IsUniqueViolation(err) {
-		sn := lines[0].line.ID
-		if len(lines) > 1 {
-			sn = duplicateSN(ctx, tx.DB(), visitID, lines)
+		sns := make([]string, len(lines))
+		for i := range lines {
+			sns[i] = lines[i].line.ID
 		}
-		return apperr.New(apperr.Conflict, "duplicate_line", "费用明细流水号 "+sn+" 已上传", "feedetl_sn "+sn+" was already uploaded")
+		return &duplicateLines{visitID: visitID, sns: sns}
 	}
 	return err
 }
 
-// duplicateSN names the first line of a refused batch whose feedetl_sn the
-// visit already has (read outside the failed transaction: the committed
-// lines are the ones it collided with), else the first line's.
-func duplicateSN(ctx context.Context, d *db.DB, visitID int64, lines []stagedLine) string {
-	for i := range lines {
+// duplicateLines is a batch refused because the visit already has one of
+// its feedetl_sn. UploadLines names the line once the transaction is over
+// (duplicateLines.named): an aborted PostgreSQL transaction answers no
+// query, and a read on another pooled connection from inside the
+// transaction could wait for a connection held by a transaction like it.
+type duplicateLines struct {
+	visitID int64
+	sns     []string
+}
+
+func (e *duplicateLines) Error() string { return "duplicate feedetl_sn in " + strings.Join(e.sns, ",") }
+
+// named is the duplicate_line conflict naming the first line of the batch
+// the visit already has (else the first).
+func (e *duplicateLines) named(ctx context.Context, d *db.DB) error {
+	sn := e.sns[0]
+	for _, x := range e.sns {
+		if len(e.sns) == 1 {
+			break
+		}
 		var n int
 		err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM fee_lines WHERE visit_id = ? AND feedetl_sn = ? AND status <> 'revoked'`,
-			visitID, lines[i].line.ID).Scan(&n)
+			e.visitID, x).Scan(&n)
 		if err == nil && n > 0 {
-			return lines[i].line.ID
+			sn = x
+			break
 		}
 	}
-	return lines[0].line.ID
+	return apperr.New(apperr.Conflict, "duplicate_line", "费用明细流水号 "+sn+" 已上传", "feedetl_sn "+sn+" was already uploaded")
 }
 
 func (st *stagedLine) result() LineResult {
