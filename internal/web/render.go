@@ -41,6 +41,7 @@ type Page struct {
 	Nav         []NavLink
 	Form        *Form
 	Data        any
+	work        func() *WorkWaiting // the home page's work-waiting panel (work_waiting.go), computed on demand
 }
 
 // NavLink is a navigation entry the caller may follow.
@@ -152,6 +153,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) *Page {
 		p.Actor, p.LoggedIn, p.DisplayName = pr.Actor, true, pr.DisplayName
 		if !pr.MustChangePassword {
 			p.Nav = c.navFor(p, pr.Actor)
+			p.work = func() *WorkWaiting { return c.workWaiting(r) }
 		}
 	}
 	p.Flash = takeFlash(w, r)

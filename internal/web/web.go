@@ -110,6 +110,8 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.publicRoutes()...)
 	rs = append(rs, c.noticeRoutes()...)
 	rs = append(rs, c.complaintRoutes()...)
+	rs = append(rs, c.searchRoutes()...)
+	rs = append(rs, c.personFileRoutes()...)
 	return rs
 }
 
