@@ -149,7 +149,7 @@ func (c *Console) globalSearch(r *http.Request, q string) ([]searchGroup, error)
 		if err == nil {
 			g.Total = 1
 			g.Hits = append(g.Hits, searchHit{Href: "/desk/settlements/" + strconv.FormatInt(st.ID, 10),
-				Title: strconv.FormatInt(st.ID, 10) + " · " + st.PersonName,
+				Title:  strconv.FormatInt(st.ID, 10) + " · " + st.PersonName,
 				Detail: st.Date.String() + " · " + st.MedType + " · " + st.CashPay.String()})
 		} else if _, ok := apperr.As(err); !ok {
 			return nil, err // a user error (not found, not yours) is simply no hit
