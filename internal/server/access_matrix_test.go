@@ -311,11 +311,12 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("%s %s: %v", r.Method, r.Path, err)
 				continue
 			}
+			ran := map[string]bool{} // places whose handler already ran this route
 			for _, u := range m.users {
-				checked += m.check(t, r, kind, u)
+				checked += m.check(t, r, kind, u, ran)
 			}
 		}
-		if checked < len(routes)*len(m.users)/2 {
+		if want := len(routes) * len(m.users) / 3; d.Dialect() == db.SQLite && checked < want || checked < len(routes) {
 			t.Fatalf("only %d requests checked", checked)
 		}
 		t.Logf("%d routes × %d users: %d requests", len(routes), len(m.users), checked)
@@ -323,7 +324,12 @@ func TestAccessMatrix(t *testing.T) {
 }
 
 // check sends route r as u and compares the answer with the route's rule.
-func (m *matrix) check(t *testing.T, r FullRoute, kind string, u *mUser) int {
+//
+// Allowed GETs run the handler; to keep the matrix fast, a route whose
+// id is not a scoped record runs once per place (county, township,
+// institution) — the guard's decision for the other roles is the same
+// Permits, checked by the refusals.
+func (m *matrix) check(t *testing.T, r FullRoute, kind string, u *mUser, ran map[string]bool) int {
 	t.Helper()
 	name := fmt.Sprintf("%s %s as %s", r.Method, r.Path, u.name)
 	id := "1"
@@ -336,6 +342,12 @@ func (m *matrix) check(t *testing.T, r FullRoute, kind string, u *mUser) int {
 	}
 	path := fill(r.Path, id)
 	query := strings.ReplaceAll(queries[r.Path], "{year}", m.year)
+	// The guard's refusals do not depend on the engine: PostgreSQL runs
+	// only the handlers (allowed GETs), whose SQL does.
+	guardOnly := !r.Permits(u.actor) || r.Method != http.MethodGet
+	if guardOnly && m.d.Dialect() == db.Postgres {
+		return 0
+	}
 	if !r.Permits(u.actor) {
 		rec := m.do(u, r.Method, path, r.API, true)
 		if c := errCode(rec); rec.Code != http.StatusForbidden || (c != "forbidden" && c != "scope") {
@@ -354,6 +366,11 @@ func (m *matrix) check(t *testing.T, r FullRoute, kind string, u *mUser) int {
 		}
 		return 1
 	}
+	scoped := kind != "" && kind != "-" && kind != "year"
+	if !scoped && ran[u.place] {
+		return 0
+	}
+	ran[u.place] = true
 	n := 0
 	for i := range 2 {
 		if i == 1 && (kind == "" || kind == "-" || kind == "year") {
