@@ -138,8 +138,10 @@ func settlementLines(ctx context.Context, q db.Querier, where string, args ...an
 }
 
 // live is the condition for a settlement that is not a reversal and has
-// not been reversed.
-const live = `s.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reverses_id = s.id)`
+// not been reversed. COALESCE(reverses_id, 0) = 0, not reverses_id IS
+// NULL: without statistics SQLite answers IS NULL through the unique index
+// on reverses_id, i.e. reads every settlement ever made, per screening.
+const live = `COALESCE(s.reverses_id, 0) = 0 AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reverses_id = s.id)`
 
 // liveStays reads discharged admissions with a live settlement selected by
 // where (over visits v, settlements s).
