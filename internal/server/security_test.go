@@ -153,11 +153,20 @@ func (e *secEnv) loginRec(user, pass, planted, remote string) *httptest.Response
 	return rec
 }
 
-// checkPage fails when a payload reached the page unescaped or the page failed.
+// postForm matches a POST form of a page, up to its end.
+var postForm = regexp.MustCompile(`(?is)<form[^>]*method="post"[^>]*>.*?</form>`)
+
+// checkPage fails when a payload reached the page unescaped, the page
+// failed, or one of its POST forms lacks the CSRF token.
 func (e *secEnv) checkPage(what string, rec *httptest.ResponseRecorder) {
 	e.t.Helper()
 	if rec.Code >= 500 {
 		e.t.Errorf("%s: HTTP %d", what, rec.Code)
+	}
+	for _, f := range postForm.FindAllString(rec.Body.String(), -1) {
+		if !strings.Contains(f, `name="`+httpx.CSRFField+`"`) {
+			e.t.Errorf("%s: a POST form without the CSRF token: %.200s", what, f)
+		}
 	}
 	if m := raw.FindString(rec.Body.String()); m != "" {
 		i := strings.Index(rec.Body.String(), m)
