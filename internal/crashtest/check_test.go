@@ -3,6 +3,9 @@ package crashtest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"ncms/internal/db"
@@ -34,6 +37,9 @@ func check(t *testing.T, dsn string, book *ledgerBook) {
 	checkYTD(t, ctx, d, rows)
 	checkLedger(t, ctx, d, rows)
 	checkLines(t, ctx, d, rows)
+	if os.Getenv("NCMS_CRASH_SIZES") != "" && d.Dialect() == db.Postgres {
+		sizes(t, ctx, d, len(rows))
+	}
 	early, replayed := inDoubt(t, ctx, d, book)
 	t.Logf("checked %d settlements and reversals against %d answers; %d were in doubt (first attempt killed or timed out): "+
 		"%d had committed before the first attempt failed, %d before the answered attempt began (answered from the stored message)",
@@ -331,4 +337,33 @@ func inDoubt(t *testing.T, ctx context.Context, d *db.DB, book *ledgerBook) (ear
 		}
 	}
 	return early, replayed
+}
+
+// sizes logs the PostgreSQL tables' sizes (with indexes and TOAST) per
+// settlement row (NCMS_CRASH_SIZES=1; docs/scaling.md).
+func sizes(t *testing.T, ctx context.Context, d *db.DB, settlements int) {
+	if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := d.QueryContext(ctx, `SELECT c.relname, pg_total_relation_size(c.oid), c.reltuples::bigint FROM pg_class c
+		WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace ORDER BY 2 DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var b strings.Builder
+	var total int64
+	for rs.Next() {
+		var name string
+		var size, tuples int64
+		if err := rs.Scan(&name, &size, &tuples); err != nil {
+			t.Fatal(err)
+		}
+		total += size
+		if size >= 64<<10 {
+			fmt.Fprintf(&b, "  %-22s %8d kB  %7d rows  %6.0f B per settlement\n", name, size>>10, tuples, float64(size)/float64(settlements))
+		}
+	}
+	t.Logf("PostgreSQL sizes after %d settlements and reversals (total %d kB, %.0f B each):\n%s", settlements, total>>10,
+		float64(total)/float64(settlements), b.String())
 }
