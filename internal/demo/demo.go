@@ -94,6 +94,7 @@ type Result struct {
 	Refused      int            `json:"refused"`      // visits the service refused (counted, not fatal)
 	Claims       int            `json:"claims"`
 	Statements   int            `json:"statements"`
+	Notices      int            `json:"notices"` // public notices published
 	Planted      []Planted      `json:"planted"`
 	Logins       []Login        `json:"logins"`
 	Steps        []Step         `json:"steps"`

@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"time"
 
+	"ncms/internal/apperr"
 	"ncms/internal/civil"
 	"ncms/internal/claims"
 	"ncms/internal/enroll"
 	"ncms/internal/fund"
 	"ncms/internal/institution"
 	"ncms/internal/money"
+	"ncms/internal/notice"
 	"ncms/internal/schemestore"
 	"ncms/internal/settle"
 	"ncms/internal/statement"
+	"ncms/internal/supervise"
 )
 
 // monthEnd runs the county center's work after each month, each step by
@@ -24,23 +27,18 @@ type monthEnd struct {
 	cl  *claims.Service
 	en  *enroll.Service
 	fd  *fund.Service
+	sv  *supervise.Service
+	nt  *notice.Service
 	hid int // claims filed so far
 }
 
 func (b *builder) newMonthEnd(schemes *schemestore.Store) *monthEnd {
-	sv := settle.New(b.d, settle.Options{Schemes: schemes, Now: b.clk.Now})
+	sup := supervise.New(b.d, supervise.Options{Now: b.clk.Now})
+	sv := settle.New(b.d, settle.Options{Schemes: schemes, Now: b.clk.Now, Screen: sup})
 	cl := claims.New(b.d, claims.Options{Settle: sv, Now: b.clk.Now})
-	b.res.Hooks = append(b.res.Hooks, hooks...)
-	return &monthEnd{b: b, cl: cl, en: enroll.New(b.d, enroll.Options{Now: b.clk.Now}), fd: fund.New(b.d, b.clk.Now),
+	return &monthEnd{b: b, cl: cl, en: enroll.New(b.d, enroll.Options{Now: b.clk.Now}), fd: fund.New(b.d, b.clk.Now), sv: sup,
+		nt: notice.New(b.d, b.clk.Now),
 		st: statement.New(b.d, statement.Options{Now: b.clk.Now, Sources: []statement.Source{statement.Claims{Svc: cl}}})}
-}
-
-// hooks name the month-end parts whose packages are not in this build yet
-// (docs/demo.md "Hooks"): screening (internal/supervise), public notices
-// (internal/notice). When they land, call them from run below.
-var hooks = []string{
-	"screening rules and cases (internal/supervise): not built yet — planted patterns are listed for them",
-	"monthly public notices (internal/notice): not built yet",
 }
 
 // run does what happens during month m and after its end: arrivals,
@@ -71,6 +69,9 @@ func (me *monthEnd) run(m time.Month) error {
 	if err := me.fileClaims(last, day); err != nil {
 		return err
 	}
+	if err := me.screen(m, day); err != nil {
+		return err
+	}
 	if m == time.July {
 		if err := me.deduct(day(4)); err != nil {
 			return err
@@ -80,6 +81,9 @@ func (me *monthEnd) run(m time.Month) error {
 		return nil
 	}
 	if err := me.statements(m, day); err != nil {
+		return err
+	}
+	if err := me.notices(m, day, next.Month == b.today.Month || next.AddDays(31).After(b.today)); err != nil {
 		return err
 	}
 	if !day(18).Before(b.today) {
@@ -161,6 +165,72 @@ func (me *monthEnd) fileClaims(last civil.Date, day func(int) civil.Date) error 
 			}
 		}
 	}
+	return nil
+}
+
+// screen is the inspector's month-end: the batch screening of the month's
+// settlements (the rules also ran on each settlement through the hook) and
+// the institution indicators against peers and history.
+func (me *monthEnd) screen(m time.Month, day func(int) civil.Date) error {
+	b := me.b
+	insp := b.as(b.ctx, "inspector")
+	p := statement.Period{Year: b.year, Month: m}
+	b.clk.Set(at(day(2), 0))
+	if _, err := me.sv.RunScreen(insp, p.First(), p.Last()); err != nil {
+		return fmt.Errorf("screening: %w", err)
+	}
+	if _, _, err := me.sv.ComputeIndicators(insp, p); err != nil {
+		return fmt.Errorf("indicators: %w", err)
+	}
+	return nil
+}
+
+// notices generates the month's public notices (finance), has them
+// reviewed (inspector) and published for 10 days (director): the county,
+// township and fund notices every month; the village notices too for the
+// last month(s) still on the boards (all is the flag).
+func (me *monthEnd) notices(m time.Month, day func(int) civil.Date, all bool) error {
+	b := me.b
+	fin, insp, dir := b.as(b.ctx, "finance"), b.as(b.ctx, "inspector"), b.as(b.ctx, "director")
+	period := statement.Period{Year: b.year, Month: m}.String()
+	b.clk.Set(at(day(9), 0))
+	var ns []notice.Notice
+	if all {
+		var err error
+		if ns, err = me.nt.GenerateMonth(fin, period); err != nil {
+			return fmt.Errorf("notices: %w", err)
+		}
+	} else {
+		ids := []int64{b.c.root.ID}
+		for _, t := range b.c.towns {
+			ids = append(ids, t.ID)
+		}
+		for _, id := range ids {
+			n, err := me.nt.Generate(fin, period, id)
+			if apperr.KindOf(err) == apperr.Invalid || apperr.KindOf(err) == apperr.Conflict {
+				continue // nobody compensated in the area this month
+			}
+			if err != nil {
+				return fmt.Errorf("notice: %w", err)
+			}
+			ns = append(ns, n)
+		}
+	}
+	f, err := me.nt.GenerateFund(fin, period)
+	if err != nil {
+		return fmt.Errorf("fund notice: %w", err)
+	}
+	ns = append(ns, f)
+	b.clk.Set(at(day(10), 0))
+	for _, n := range ns {
+		if _, err := me.nt.Review(insp, n.ID); err != nil {
+			return fmt.Errorf("review notice: %w", err)
+		}
+		if _, err := me.nt.Publish(dir, n.ID, day(10), day(19)); err != nil {
+			return fmt.Errorf("publish notice: %w", err)
+		}
+	}
+	b.res.Notices += len(ns)
 	return nil
 }
 

@@ -88,29 +88,30 @@ type visit struct {
 
 // item is a catalogue item the generator bills.
 type item struct {
-	code  string
-	price money.Fen // per unit, as billed
+	code    string
+	price   money.Fen // per unit, as billed
+	consent bool      // class C: the patient signed the consent (hosp_appr_flag 1)
 }
 
 var (
-	itAmoxicillin = item{"XJ01CAA040A001010101445", 25}
-	itIbuprofen   = item{"XM01AEB010E001010101445", 60}
-	itDanshen     = item{"ZC01AAF0195010103943", 35}
-	itCefixime    = item{"XJ01DDA080A001010101445", 320}
-	itSaline      = item{"XB05XAS060B002010101445", 250}
-	itAlbumin     = item{"XB05AAR010B002010100520", 38000}
-	itICUBed      = item{"F110900001", 50000}
-	itBed         = item{"F110200001", 3000}
-	itConsult     = item{"S110200001", 1000}
-	itBlood       = item{"S250101001", 2000}
-	itCT          = item{"S210300001", 20000}
-	itTonic       = item{"ZC99ZZZ0001010100001", 5000}
-	itNursing     = item{"S120100001", 2500}
-	itInfusion    = item{"S120400001", 1200}
-	itLiver       = item{"S250301001", 6000}
-	itAppendix    = item{"S311000001", 120000}
-	itDelivery    = item{"S331100001", 80000}
-	itCefuroxime  = item{"XJ01DCA030B002010101445", 1500}
+	itAmoxicillin = item{code: "XJ01CAA040A001010101445", price: 25}
+	itIbuprofen   = item{code: "XM01AEB010E001010101445", price: 60}
+	itDanshen     = item{code: "ZC01AAF0195010103943", price: 35}
+	itCefixime    = item{code: "XJ01DDA080A001010101445", price: 320}
+	itSaline      = item{code: "XB05XAS060B002010101445", price: 250}
+	itAlbumin     = item{code: "XB05AAR010B002010100520", price: 38000}
+	itICUBed      = item{code: "F110900001", price: 50000}
+	itBed         = item{code: "F110200001", price: 3000}
+	itConsult     = item{code: "S110200001", price: 1000}
+	itBlood       = item{code: "S250101001", price: 2000}
+	itCT          = item{code: "S210300001", price: 18000} // billed at its ceiling
+	itTonic       = item{code: "ZC99ZZZ0001010100001", price: 5000, consent: true}
+	itNursing     = item{code: "S120100001", price: 2500}
+	itInfusion    = item{code: "S120400001", price: 1200}
+	itLiver       = item{code: "S250301001", price: 6000}
+	itAppendix    = item{code: "S311000001", price: 120000}
+	itDelivery    = item{code: "S331100001", price: 80000}
+	itCefuroxime  = item{code: "XJ01DCA030B002010101445", price: 1500}
 )
 
 // lineSet builds a visit's fee lines.
@@ -125,7 +126,8 @@ func (ls *lineSet) add(it item, n int) {
 		return
 	}
 	ls.lines = append(ls.lines, settle.LineInput{SN: itoa(len(ls.lines) + 1), Code: it.code,
-		Qty: engine.Qty(int64(n) * 10000), Price: engine.Price(int64(it.price) * 10000), Total: it.price * money.Fen(n), Date: ls.day})
+		Qty: engine.Qty(int64(n) * 10000), Price: engine.Price(int64(it.price) * 10000), Total: it.price * money.Fen(n), Date: ls.day,
+		Approval: map[bool]int{true: 1}[it.consent]})
 	ls.total += it.price * money.Fen(n)
 }
 

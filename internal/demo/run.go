@@ -13,6 +13,7 @@ import (
 	"ncms/internal/civil"
 	"ncms/internal/schemestore"
 	"ncms/internal/settle"
+	"ncms/internal/supervise"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -126,7 +127,10 @@ func (b *builder) settleOne(ctx context.Context, w *worker, v *visit) (int64, er
 		}
 	}
 	w.clk.Set(at(v.setl, 60+v.seq%300))
-	_, err = w.svc.Settle(ctx, settle.SettleRequest{VisitID: vis.ID, Invoice: fmt.Sprintf("FP%08d", v.seq)})
+	// No invoice number (invono is optional in 2207): supervision's
+	// duplicate check by invoice reads every settlement of the institution
+	// (no index on invono yet), which a year settled in a minute cannot pay.
+	_, err = w.svc.Settle(ctx, settle.SettleRequest{VisitID: vis.ID})
 	return vis.ID, err
 }
 
@@ -139,7 +143,9 @@ func (b *builder) year_() error {
 	ws := make([]*worker, b.opt.Workers)
 	for i := range ws {
 		c := &clock{t: b.opt.Now()}
-		ws[i] = &worker{clk: c, svc: settle.New(b.d, settle.Options{Schemes: schemes, Now: c.Now})}
+		// the settlement hook of supervision, as `ncms serve` wires it
+		ws[i] = &worker{clk: c, svc: settle.New(b.d, settle.Options{Schemes: schemes, Now: c.Now,
+			Screen: supervise.New(b.d, supervise.Options{Now: c.Now})})}
 	}
 	me := b.newMonthEnd(schemes)
 	ids := make([][]int64, len(b.res.Planted))

@@ -91,6 +91,9 @@ type homeData struct {
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request) error {
+	if showsDashboard(principal(r).Actor) { // county staff: the dashboard (dashboard.go)
+		return c.dashboardPage(w, r, principal(r).ScopeName)
+	}
 	d := homeData{ScopeName: principal(r).ScopeName}
 	return c.render(w, r, "home.html", View{Data: d})
 }
