@@ -98,3 +98,39 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestSettleBlockedAfterRegistration: a block set after the visit was
+// registered refuses its settlement (read with the visit and person in one
+// query); lifting it lets it settle.
+func TestSettleBlockedAfterRegistration(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := f.as("township")
+		p := f.person(1)
+		v, err := f.svc.Register(ctx, settle.VisitRequest{MsgID: "V1", PersonID: p, MedType: "11", Begin: civil.MustParse("2013-04-01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.UploadLines(ctx, settle.UploadRequest{MsgID: "U1", VisitID: v.ID,
+			Lines: []settle.LineInput{line("1", "A001", "12.00")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Block(f.ctx, p, "调查"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Settle(ctx, settle.SettleRequest{MsgID: "S1", VisitID: v.ID}); !hasCode(err, "person_blocked") {
+			t.Fatalf("blocked person settled: %v", err)
+		}
+		if err := f.svc.Unblock(f.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Settle(ctx, settle.SettleRequest{MsgID: "S1", VisitID: v.ID}); err != nil {
+			t.Fatalf("after unblock: %v", err)
+		}
+	})
+}
+
+func hasCode(err error, code string) bool {
+	e, ok := apperr.As(err)
+	return ok && e.Code == code
+}

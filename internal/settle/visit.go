@@ -29,11 +29,11 @@ func (s *Service) open(ctx context.Context, r VisitRequest, clr, infno string) (
 	if err := checkVisitRequest(r, clr); err != nil {
 		return Visit{}, err
 	}
-	p, err := loadPerson(ctx, s.db, r.PersonID)
+	p, reason, blocked, err := personBlock(ctx, s.db, r.PersonID)
 	if err != nil {
 		return Visit{}, err
 	}
-	if _, err := s.checkPerson(ctx, p, r.Begin); err != nil {
+	if _, err := s.checkPersonBlock(ctx, p, r.Begin, reason, blocked); err != nil {
 		return Visit{}, err
 	}
 	v := Visit{InstitutionID: in.ID, PersonID: p.ID, HouseholdID: p.HouseholdID, ClrType: clr, MedType: r.MedType,
@@ -314,6 +314,25 @@ func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p 
 		p.Categories = strings.Split(cats, ",")
 	}
 	return v, p, reason, blocked, err
+}
+
+// personBlock is loadPerson and blocked in one query.
+func personBlock(ctx context.Context, q db.Querier, id int64) (p personRow, reason string, blocked bool, err error) {
+	var cats string
+	err = q.QueryRowContext(ctx, `SELECT p.id, p.household_id, p.name, COALESCE(p.id_number, ''), p.sex, p.status,
+		p.birth_date, p.status_date, p.categories,
+		COALESCE((SELECT b.reason FROM settle_person_blocks b WHERE b.person_id = p.id AND b.lifted_at IS NULL
+			ORDER BY b.id LIMIT 1), ''),
+		EXISTS (SELECT 1 FROM settle_person_blocks b WHERE b.person_id = p.id AND b.lifted_at IS NULL)
+		FROM persons p WHERE p.id = ?`, id).Scan(&p.ID, &p.HouseholdID, &p.Name, &p.IDNumber,
+		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &reason, &blocked)
+	if db.IsNoRows(err) {
+		return p, "", false, errPersonNotFound
+	}
+	if cats != "" {
+		p.Categories = strings.Split(cats, ",")
+	}
+	return p, reason, blocked, err
 }
 
 // checkPerson refuses a person who died or moved out before day d, who is
