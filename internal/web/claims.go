@@ -53,6 +53,7 @@ type claimQueuesView struct {
 	Tabs   []queueTab
 	Stage  claims.Stage
 	Claims []claims.Claim
+	Table  *List[claims.Claim] // Claims sorted (?sort=), one page of it
 	Total  int
 	CanNew bool
 }
@@ -80,8 +81,12 @@ func (c *Console) claimQueues(w http.ResponseWriter, r *http.Request) error {
 		zh, en := x.Label()
 		v.Tabs = append(v.Tabs, queueTab{Stage: x, Zh: zh, En: en, Count: counts[x], Selected: x == st})
 	}
-	if v.Claims, v.Total, err = s.List(r.Context(), claims.Filter{Stage: st, Limit: 200}); err != nil {
+	if v.Claims, v.Total, err = s.List(r.Context(), claims.Filter{Stage: st, Limit: 500}); err != nil {
 		return err
+	}
+	v.Table = newList(r, "claim-list", claimColumns(Lang(r)), v.Claims, "", 50)
+	if wantsXLSX(r) {
+		return v.Table.Export(w, "claims", "手工报销")
 	}
 	return c.render(w, r, "claims.html", View{Data: v})
 }
