@@ -153,24 +153,26 @@ var kindNames = map[string]string{
 
 // build computes the cube of period p by dim for patients living under
 // scopePath; county-wide callers (countyWide) also get the fund position.
-func build(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, countyWide bool) (*Cube, error) {
+func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, countyWide bool) (*Cube, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	c := &Cube{Period: p, Dim: dim, Total: Cell{Name: "合计", Area: true}}
-	n, err := loadNames(ctx, q)
+	n, err := loadNames(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	visits, err := visitFacts(ctx, q, p, dim, scopePath)
-	if err != nil {
-		return nil, err
+	if countyWide {
+		scopePath = "" // the whole county: no filter, no join needed for it
 	}
-	areaF, err := areaFacts(ctx, q, p, scopePath)
-	if err != nil {
-		return nil, err
-	}
-	high, err := highCost(ctx, q, p, scopePath)
+	// The three aggregates are independent: run them at once, each on its
+	// own connection (SQLite readers run in parallel under WAL).
+	var visits, areaF, high map[string]*Facts
+	err = parallel(ctx, d,
+		func(q db.Querier) (err error) { visits, err = visitFacts(ctx, q, p, dim, scopePath); return },
+		func(q db.Querier) (err error) { areaF, err = areaFacts(ctx, q, p, scopePath); return },
+		func(q db.Querier) (err error) { high, err = highCost(ctx, q, p, scopePath); return },
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +214,7 @@ func build(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath strin
 	}
 	sort.Slice(c.Cells, func(i, j int) bool { return less(dim, c.Cells[i], c.Cells[j]) })
 	if countyWide {
-		r, err := fund.Build(ctx, q, p.Year)
+		r, err := fund.Build(ctx, d, p.Year)
 		if err != nil {
 			return nil, err
 		}
@@ -258,4 +260,56 @@ func pathLess(a, b string) bool {
 		}
 	}
 	return len(as) < len(bs)
+}
+
+// parallel runs fns at once, each with a reader of its own, and returns the
+// first error. On SQLite a reader is a pooled connection with memory-mapped
+// I/O and a larger page cache for the duration of the call (a yearly
+// report reads a few hundred MB of index pages; through read() system
+// calls and the default 2 MB cache that was most of its time), reset
+// before the connection goes back to the pool.
+func parallel(ctx context.Context, d *db.DB, fns ...func(q db.Querier) error) error {
+	errs := make(chan error, len(fns))
+	for _, fn := range fns {
+		go func() {
+			q, release, err := reader(ctx, d)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer release()
+			errs <- fn(q)
+		}()
+	}
+	var first error
+	for range fns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func reader(ctx context.Context, d *db.DB) (db.Querier, func(), error) {
+	if d.Dialect() != db.SQLite {
+		return d, func() {}, nil
+	}
+	c, err := d.SQL().Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA mmap_size = 2147483648"); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, func() {
+		bg := context.Background()
+		_, _ = c.ExecContext(bg, "PRAGMA mmap_size = 0")
+		_, _ = c.ExecContext(bg, "PRAGMA cache_size = -2000")
+		c.Close()
+	}, nil
 }

@@ -98,40 +98,53 @@ var (
 )
 
 // sums is the select list of the visit aggregates, in Facts order.
-func (src source) sums() string {
+func (src source) sums(poor string) string {
 	sg := src.sign
 	benefit := "CASE WHEN s.reverses_id IS NULL AND s.fund_pay_sumamt > 0 THEN 1 WHEN s.reverses_id IS NOT NULL AND s.fund_pay_sumamt < 0 THEN -1 ELSE 0 END"
 	if src.claim {
 		benefit = "CASE WHEN s.fund_pay_sumamt > 0 THEN 1 ELSE 0 END"
 	}
 	inCounty := "s.institution_id IN (SELECT id FROM institutions WHERE in_county = TRUE)"
-	poor := "(',' || p.categories || ',') LIKE '%,poor,%'"
 	claims := "0"
 	if src.claim {
-		claims = "1"
+		claims = "COUNT(*)"
+	}
+	// Constant columns cost nothing per row: outpatient figures are the
+	// totals minus the inpatient ones (clr_type is 11 or 21), filled in by
+	// derive; the poor columns are 0 when another pass counts them.
+	poorCol := func(x string) string {
+		if poor == "1 = 0" {
+			return "0"
+		}
+		if poor == "1 = 1" {
+			return "SUM(" + x + ")"
+		}
+		return "SUM(CASE WHEN " + poor + " THEN " + x + " ELSE 0 END)"
 	}
 	cols := []string{
 		"SUM(" + sg + ")",
 		"SUM(" + benefit + ")",
-		"SUM(CASE WHEN s.clr_type = '11' THEN " + sg + " ELSE 0 END)",
+		"0",
 		"SUM(CASE WHEN s.clr_type = '21' THEN " + sg + " ELSE 0 END)",
 		"SUM(CASE WHEN s.med_type = '23' THEN " + sg + " ELSE 0 END)",
 		"SUM(CASE WHEN " + inCounty + " THEN " + sg + " ELSE 0 END)",
-		"SUM(" + claims + ")",
-		"SUM(CASE WHEN " + poor + " THEN " + sg + " ELSE 0 END)",
+		claims,
+		poorCol(sg),
 		"SUM(s.medfee_sumamt)", "SUM(s.inscp_scp_amt)", "SUM(s.hifp_pay)", "SUM(s.hifmi_pay)", "SUM(s.maf_pay)",
 		"SUM(s.oth_pay)", "SUM(s.fund_pay_sumamt)",
-		"SUM(CASE WHEN s.clr_type = '11' THEN s.medfee_sumamt ELSE 0 END)",
+		"0",
 		"SUM(CASE WHEN s.clr_type = '21' THEN s.medfee_sumamt ELSE 0 END)",
-		"SUM(CASE WHEN s.clr_type = '11' THEN s.fund_pay_sumamt ELSE 0 END)",
+		"0",
 		"SUM(CASE WHEN s.clr_type = '21' THEN s.fund_pay_sumamt ELSE 0 END)",
 		"SUM(CASE WHEN s.clr_type = '21' THEN s.hifp_pay ELSE 0 END)",
 		"SUM(CASE WHEN " + inCounty + " THEN s.fund_pay_sumamt ELSE 0 END)",
-		"SUM(CASE WHEN " + poor + " THEN s.medfee_sumamt ELSE 0 END)",
-		"SUM(CASE WHEN " + poor + " THEN s.fund_pay_sumamt ELSE 0 END)",
+		poorCol("s.medfee_sumamt"),
+		poorCol("s.fund_pay_sumamt"),
 	}
 	for i, c := range cols {
-		cols[i] = "COALESCE(" + c + ", 0)"
+		if c != "0" {
+			cols[i] = "COALESCE(" + c + ", 0)"
+		}
 	}
 	return strings.Join(cols, ", ")
 }
@@ -158,18 +171,62 @@ func rawKey(dim Dim, src source) string {
 	return "''"
 }
 
+// poorLike is the condition "the patient is registered poor (建档立卡)".
+const poorLike = "(',' || p.categories || ',') LIKE '%,poor,%'"
+
 // visitFacts sums compensated visits of the period in scope, keyed by the
-// raw key of dim. scopePath restricts to patients living in that subtree.
+// raw key of dim. scopePath restricts to patients living in that subtree
+// ("" = everybody). The patient's registry row is joined only when the
+// rows are areas or the scope is part of the county; otherwise the sums
+// come from the covering index alone, and the registered-poor figures from
+// a second pass over it restricted to the poor people's ids.
 func visitFacts(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string) (map[string]*Facts, error) {
+	join := scopePath != "" || dim == ByTownship || dim == ByVillage
+	out, err := visitQuery(ctx, q, p, dim, scopePath, join, false)
+	if err != nil || join {
+		return out, err
+	}
+	poor, err := visitQuery(ctx, q, p, dim, "", false, true)
+	if err != nil {
+		return nil, err
+	}
+	for k, f := range poor {
+		g := out[k]
+		if g == nil {
+			g = &Facts{}
+			out[k] = g
+		}
+		g.PoorVisits, g.PoorCost, g.PoorFund = f.PoorVisits, f.PoorCost, f.PoorFund
+	}
+	return out, nil
+}
+
+func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, join, poorOnly bool) (map[string]*Facts, error) {
 	out := map[string]*Facts{}
 	for _, src := range []source{settleSrc, claimSrc} {
 		key := rawKey(dim, src)
-		sqlText := "SELECT " + key + ", " + src.sums() + " FROM " + src.table + " s JOIN persons p ON p.id = s.person_id WHERE " +
+		from := " FROM " + src.table + " s"
+		if join {
+			from += " JOIN persons p ON p.id = s.person_id"
+		}
+		poor := "1 = 0" // not joined: counted by the poorOnly query
+		switch {
+		case join:
+			poor = poorLike
+		case poorOnly:
+			poor = "1 = 1"
+		}
+		sqlText := "SELECT " + key + ", " + src.sums(poor) + from + " WHERE " +
 			src.date + " >= ? AND " + src.date + " <= ?" + src.where
 		args := []any{p.From, p.To}
 		if scopePath != "" {
 			sqlText += " AND p.area_path LIKE ?"
 			args = append(args, scopePath+"%")
+		}
+		if poorOnly {
+			// The poor people's ids, read once into a temporary index;
+			// each row of the covering index probes it.
+			sqlText += " AND s.person_id IN (SELECT p.id FROM persons p WHERE " + poorLike + ")"
 		}
 		if dim != ByNone {
 			sqlText += " GROUP BY " + key
@@ -185,6 +242,7 @@ func visitFacts(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 				rows.Close()
 				return nil, err
 			}
+			f.Outpatient, f.OutCost, f.OutFund = f.Visits-f.Admissions, f.Cost-f.InCost, f.Fund-f.InFund
 			if g := out[k]; g != nil {
 				g.add(&f)
 			} else {

@@ -130,15 +130,19 @@ func (s *Service) Table(ctx context.Context, q Query) (*Table, error) {
 		return nil, apperr.Field("by", "area_only", "该报表只能按乡镇或村分组", "this report is by township or village only")
 	}
 	countyWide := strings.Count(act.Scope.AreaPath, "/") <= 2
-	cur, err := build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide)
-	if err != nil {
-		return nil, err
-	}
-	var prev *Cube
+	var cur, prev *Cube
+	builds := []func() error{func() (err error) {
+		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide)
+		return err
+	}}
 	if rep.YoY != "" || rep.Columns == nil {
-		if prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide); err != nil {
-			return nil, err
-		}
+		builds = append(builds, func() (err error) {
+			prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide)
+			return err
+		})
+	}
+	if err := both(builds...); err != nil {
+		return nil, err
 	}
 	t := &Table{Report: rep.Name, Title: rep.Zh, TitleEn: rep.En, Unit: "单位：元、人次、%", Period: q.Period.Label(),
 		From: q.Period.From.String(), To: q.Period.To.String(), By: by}
@@ -246,4 +250,19 @@ func (s *Service) header(ctx context.Context, t *Table, scopePath string) error 
 		return s.db.QueryRowContext(ctx, `SELECT name FROM areas WHERE path = ?`, scopePath).Scan(&t.Scope)
 	}
 	return nil
+}
+
+// both runs fns at once and returns the first error.
+func both(fns ...func() error) error {
+	errs := make(chan error, len(fns))
+	for _, fn := range fns {
+		go func() { errs <- fn() }()
+	}
+	var first error
+	for range fns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
