@@ -102,11 +102,9 @@ func newMatrix(t *testing.T, d *db.DB) *matrix {
 	t.Helper()
 	ctx := context.Background()
 	opts := auth.Options{BcryptCost: bcrypt.MinCost}
-	res, err := setup.Initialize(ctx, d, setup.Input{CountyCode: "520222", CountyName: "盘县", AdminPassword: "admin-pass-1", Auth: opts})
-	if err != nil {
+	if _, err := setup.Initialize(ctx, d, setup.Input{CountyCode: "520222", CountyName: "盘县", AdminPassword: "admin-pass-1", Auth: opts}); err != nil {
 		t.Fatal(err)
 	}
-	_ = res
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	key, err := institution.NewKey(b)
