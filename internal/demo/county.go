@@ -118,9 +118,12 @@ var demoItems = []catalog.Input{
 	{Code: "S331100001", Name: "经阴道分娩", Kind: catalog.ServiceItem, Class: engine.ClassA, Unit: "次", FeeType: "06",
 		Levels: []string{"township", "county", "city", "province"}},
 	{Code: "XJ01DCA030B002010101445", Name: "头孢呋辛钠注射液", Kind: catalog.Drug, Class: engine.ClassB, Unit: "支", FeeType: "09"},
+	{Code: "S110200002", Name: "村卫生室一般诊疗费", Kind: catalog.ServiceItem, Class: engine.ClassA, Unit: "次", FeeType: "12",
+		Levels: []string{"village"}},
+	{Code: "S120400002", Name: "肌肉注射", Kind: catalog.ServiceItem, Class: engine.ClassA, Unit: "次", FeeType: "07"},
 }
 
-var demoPrices = []string{"25.00", "12.00", "60.00", "1200.00", "800.00", "15.00"}
+var demoPrices = []string{"25.00", "12.00", "60.00", "1200.00", "800.00", "15.00", "5.00", "2.00"}
 
 // catalogue stores the sandbox catalogue and the demo items, valid from
 // 1 January of the year before (the enrollment window).

@@ -112,6 +112,8 @@ var (
 	itAppendix    = item{code: "S311000001", price: 120000}
 	itDelivery    = item{code: "S331100001", price: 80000}
 	itCefuroxime  = item{code: "XJ01DCA030B002010101445", price: 1500}
+	itVillageFee  = item{code: "S110200002", price: 500}
+	itInjection   = item{code: "S120400002", price: 200}
 )
 
 // lineSet builds a visit's fee lines.
@@ -163,6 +165,10 @@ func outpatientLines(r *rand.Rand, k visitKind, day civil.Date, factor float64) 
 	target := money.Fen(k.mean * factor * 100)
 	switch k.level {
 	case institution.Village:
+		ls.add(itVillageFee, 1)
+		if r.IntN(2) == 0 {
+			ls.add(itInjection, 1)
+		}
 		ls.fill(target, itAmoxicillin, itIbuprofen, 0.4)
 	default:
 		if r.IntN(2) == 0 || k.level == institution.County {
@@ -174,7 +180,7 @@ func outpatientLines(r *rand.Rand, k visitKind, day civil.Date, factor float64) 
 		if r.IntN(4) == 0 {
 			ls.add(itDanshen, 10+r.IntN(20))
 		}
-		ls.fill(target, itCefixime, itIbuprofen, 0.5)
+		ls.fill(target, itCefixime, itCefuroxime, 0.5)
 	}
 	if len(ls.lines) == 0 {
 		ls.add(itIbuprofen, 1)
@@ -209,6 +215,12 @@ func stayLines(r *rand.Rand, level institution.Level, medType string, begin civi
 	}
 	if r.IntN(5) == 0 {
 		ls.addIfRoom(itTonic, 1+r.IntN(3), target)
+	}
+	// what is left: two fifths more care (infusions, tests), the rest drugs,
+	// for a drug share near a third (SPEC §10 watches 药占比)
+	if left := target - ls.total; left > 0 {
+		ls.add(itInfusion, int(float64(left)*0.25/float64(itInfusion.price)))
+		ls.add(itBlood, int(float64(left)*0.15/float64(itBlood.price)))
 	}
 	ls.fill(target, itCefuroxime, itSaline, 0.6)
 	return ls.lines
@@ -313,6 +325,12 @@ func (b *builder) plan() (visits, claims []visit) {
 		}
 		for n := poisson(pl.r, claimRate*ageF*yearShare); n > 0; n-- {
 			pl.claimVisit(pi, p)
+		}
+	}
+	// a small county still shows the claims workflow: at least three
+	for try := 0; len(pl.claim) < 3 && try < 200; try++ {
+		if pi := pl.r.IntN(len(b.c.persons)); b.c.persons[pi].Enrolled {
+			pl.claimVisit(pi, b.c.persons[pi])
 		}
 	}
 	pl.plant()
