@@ -302,6 +302,7 @@ func TestAccessMatrix(t *testing.T) {
 		checked := 0
 		for _, r := range routes {
 			if r.Public {
+				m.checkPublic(t, r)
 				continue
 			}
 			kind, err := kindOf(r.Path)
@@ -396,6 +397,26 @@ func (m *matrix) check(t *testing.T, r FullRoute, kind string, u *mUser, ran map
 		}
 	}
 	return n
+}
+
+// checkPublic: a public GET answers an anonymous caller without asking
+// for a login (the login page and a static file: 200), never 5xx.
+func (m *matrix) checkPublic(t *testing.T, r FullRoute) {
+	t.Helper()
+	if r.Method != http.MethodGet {
+		return
+	}
+	path := fill(r.Path, "1")
+	if r.Path == "/static/{file...}" {
+		path = "/static/app.css"
+	}
+	rec := m.do(nil, "GET", path, false, false)
+	switch {
+	case rec.Code >= 500, rec.Code == http.StatusUnauthorized, rec.Code == http.StatusForbidden:
+		t.Errorf("public GET %s: %d", path, rec.Code)
+	case (path == "/login" || path == "/static/app.css") && rec.Code != http.StatusOK:
+		t.Errorf("public GET %s: %d, want 200", path, rec.Code)
+	}
 }
 
 func narrowed(path string, u *mUser) bool {
