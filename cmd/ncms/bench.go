@@ -34,6 +34,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	md := fs.Bool("markdown", false, "print a Markdown section for docs/performance.md")
 	js := fs.Bool("json", false, "print JSON")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	from := fs.String("from", "", "print a report saved with --json instead of measuring")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,7 +53,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *quiet {
 		opt.Log = nil
 	}
-	rep, err := bench.Run(ctx, opt)
+	var rep *bench.Report
+	var err error
+	if *from != "" {
+		rep, err = bench.Load(*from)
+	} else {
+		rep, err = bench.Run(ctx, opt)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ncms bench: %v\n", err)
 		return 1

@@ -63,5 +63,18 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s report lacks the SQLite figures:\n%s", name, out)
 		}
 	}
+	path := t.TempDir() + "/r.json"
+	if err := os.WriteFile(path, js.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md2 bytes.Buffer
+	again.Markdown(&md2)
+	if md2.String() != md.String() {
+		t.Errorf("markdown of the saved report differs:\n%s\n---\n%s", md2.String(), md.String())
+	}
 	t.Logf("\n%s", txt.String())
 }

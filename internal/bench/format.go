@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -13,6 +14,19 @@ func (r *Report) JSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
+}
+
+// Load reads a report written by JSON.
+func Load(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
 }
 
 // bestSettle is the highest settle-phase throughput of engine.
@@ -26,13 +40,15 @@ func (r *Report) bestSettle(engine string) float64 {
 	return best
 }
 
-func (r *Report) pgbenchAt(c int) float64 {
-	for _, p := range r.PgBench {
-		if p.Clients == c {
-			return p.TPS
+// cpuAt is the median CPU per settlement of engine's phase over the concurrencies.
+func (r *Report) cpuAt(engine, phase string) float64 {
+	var xs []float64
+	for _, f := range r.HIS {
+		if f.Engine == engine && f.Phase == phase && f.CPUms > 0 {
+			xs = append(xs, f.CPUms)
 		}
 	}
-	return 0
+	return median(xs)
 }
 
 // Text writes a plain summary.
@@ -139,6 +155,11 @@ func (r *Report) Markdown(w io.Writer) {
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if cpu := r.cpuAt("sqlite", "settle"); cpu > 0 {
+		fmt.Fprintf(w, "On SQLite the whole system (HIS clients, HTTP server, settlement, database) runs in this one process, "+
+			"using %.2f ms of CPU per 2207 (median over the concurrencies): with all %d cores free that bounds it at about "+
+			"%s settlements/s.\n\n", cpu, r.Machine.Cores, thousands(float64(r.Machine.Cores)*1000/cpu))
 	}
 	if l := r.Loop; l != nil {
 		s := r.bestSettle("sqlite")
