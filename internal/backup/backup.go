@@ -55,6 +55,12 @@ func Backup(ctx context.Context, dsn, out string) (Info, error) {
 	if isPostgres(dsn) {
 		return pgDump(ctx, dsn, out)
 	}
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			// Opening would create an empty database there.
+			return Info{}, fmt.Errorf("backup: no database at %s / 数据库不存在: %w", path, err)
+		}
+	}
 	d, err := db.OpenNoMigrate(ctx, dsn)
 	if err != nil {
 		return Info{}, err

@@ -266,6 +266,13 @@ func TestBackupRestoreSQLite(t *testing.T) {
 	if _, err := backup.Backup(ctx, dsn, quiet); err == nil {
 		t.Error("backup over an existing file was accepted")
 	}
+	missing := filepath.Join(dir, "nowhere", "ncms.db")
+	if _, err := backup.Backup(ctx, "sqlite:"+missing, filepath.Join(dir, "x.db")); err == nil {
+		t.Error("backup of a missing database was accepted")
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("backup of a missing database created it")
+	}
 
 	// Restoring over a database with data needs --force.
 	if _, err := backup.Restore(ctx, restored, quiet, false); !errors.Is(err, backup.ErrNotEmpty) {
