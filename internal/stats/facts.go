@@ -172,7 +172,10 @@ func rawKey(dim Dim, src source) string {
 }
 
 // poorLike is the condition "the patient is registered poor (建档立卡)".
-const poorLike = "(',' || p.categories || ',') LIKE '%,poor,%'"
+// (Category codes are wubao, dibao, tekun, youfu, disabled, poor, migrant:
+// only "poor" contains "poor", so a plain LIKE is exact and cheaper than
+// matching ",poor," in ",categories,".)
+const poorLike = "p.categories LIKE '%poor%'"
 
 // visitFacts sums compensated visits of the period in scope, keyed by the
 // raw key of dim. scopePath restricts to patients living in that subtree
@@ -205,8 +208,14 @@ func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 	out := map[string]*Facts{}
 	for _, src := range []source{settleSrc, claimSrc} {
 		key := rawKey(dim, src)
-		from := " FROM " + src.table + " s"
-		if join {
+		from, on := " FROM "+src.table+" s", ""
+		switch {
+		case join && !src.claim:
+			// Persons first, in area-path order (index persons_area_path),
+			// each probing its settlements in the person-leading covering
+			// index: no random reads of persons, no sort for the GROUP BY.
+			from, on = " FROM persons p CROSS JOIN settlements s", "s.person_id = p.id AND "
+		case join:
 			from += " JOIN persons p ON p.id = s.person_id"
 		}
 		poor := "1 = 0" // not joined: counted by the poorOnly query
@@ -216,12 +225,13 @@ func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 		case poorOnly:
 			poor = "1 = 1"
 		}
-		sqlText := "SELECT " + key + ", " + src.sums(poor) + from + " WHERE " +
+		sqlText := "SELECT " + key + ", " + src.sums(poor) + from + " WHERE " + on +
 			src.date + " >= ? AND " + src.date + " <= ?" + src.where
 		args := []any{p.From, p.To}
 		if scopePath != "" {
-			sqlText += " AND p.area_path LIKE ?"
-			args = append(args, scopePath+"%")
+			c, a := subtree("p.area_path", scopePath)
+			sqlText += " AND " + c
+			args = append(args, a...)
 		}
 		if poorOnly {
 			// The poor people's ids, read once into a temporary index;
@@ -263,8 +273,9 @@ func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 func highCost(ctx context.Context, q db.Querier, p Period, scopePath string) (map[string]*Facts, error) {
 	scope, args := "", []any{p.From, p.To, p.From, p.To}
 	if scopePath != "" {
-		scope = " AND p.area_path LIKE ?"
-		args = append(args, scopePath+"%")
+		c, a := subtree("p.area_path", scopePath)
+		scope = " AND " + c
+		args = append(args, a...)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT p.area_path,
 		SUM(CASE WHEN t.amt >= 1000000 AND t.amt < 3000000 THEN 1 ELSE 0 END),
@@ -309,7 +320,8 @@ func areaFacts(ctx context.Context, q db.Querier, p Period, scopePath string) (m
 		if scopePath == "" {
 			return "", nil
 		}
-		return " AND " + col + " LIKE ?", []any{scopePath + "%"}
+		c, a := subtree(col, scopePath)
+		return " AND " + c, a
 	}
 	sc, sa := scope("area_path")
 	rows, err := q.QueryContext(ctx, `SELECT area_path, COUNT(*), COUNT(DISTINCT household_id) FROM enrollments
@@ -348,4 +360,11 @@ func areaFacts(ctx context.Context, q db.Querier, p Period, scopePath string) (m
 		f.Eligible, f.Households = n, h
 	}
 	return out, rows.Err()
+}
+
+// subtree is the condition "col is the area path or lies under it" as a
+// range, so that an index on col is used ('/' sorts just before '0': every
+// path under "/1/5/" is ≥ "/1/5/" and < "/1/50").
+func subtree(col, path string) (string, []any) {
+	return col + " >= ? AND " + col + " < ?", []any{path, path[:len(path)-1] + "0"}
 }
