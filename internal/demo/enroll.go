@@ -36,9 +36,9 @@ func (b *builder) standards() []enroll.Standard {
 }
 
 // enroll opens the year with the S14 standard and civil-affairs
-// subsidies and enrolls the county the way townships do: each village's
+// subsidies and enrolls the county the way townships do: each township's
 // collection campaign entered at once (enroll.EnrollBulk, one payment
-// day per village in the window), then at the desk (enroll.Enroll) the
+// day per township in the window), then at the desk (enroll.Enroll) the
 // members of subsidized categories, whose individual share civil affairs
 // pays. The households kept aside by people() — registered later — are
 // the non-participants and the late payers (February: covered 90 days
@@ -62,13 +62,13 @@ func (b *builder) enroll() error {
 	rnd := rand.New(rand.NewPCG(b.opt.Seed, 0x656e726f))
 	span := y.WindowTo.DaysSince(y.WindowFrom)
 	for _, t := range b.c.towns {
-		for _, v := range t.Villages {
-			// campaigns cluster early in the window
-			d := rnd.IntN(span+1) * rnd.IntN(span+1) / max(span, 1)
-			_, err := en.EnrollBulk(b.ctx, enroll.BulkInput{Year: b.year, AreaID: v.ID, Tier: 1, PaidOn: y.WindowFrom.AddDays(d)})
-			if err != nil && apperr.KindOf(err) != apperr.Conflict { // Conflict: nobody to enroll
-				return fmt.Errorf("bulk enrollment of %s%s: %w", t.Name, v.Name, err)
-			}
+		// campaigns cluster early in the window; one roll per township
+		// (each bulk enrollment reads the township's people: per village
+		// it would read the county's register a hundred times)
+		d := rnd.IntN(span+1) * rnd.IntN(span+1) / max(span, 1)
+		_, err := en.EnrollBulk(b.ctx, enroll.BulkInput{Year: b.year, AreaID: t.ID, Tier: 1, PaidOn: y.WindowFrom.AddDays(d)})
+		if err != nil && apperr.KindOf(err) != apperr.Conflict { // Conflict: nobody to enroll
+			return fmt.Errorf("bulk enrollment of %s: %w", t.Name, err)
 		}
 	}
 	if err := b.enrollAtDesk(en, y, rnd); err != nil {

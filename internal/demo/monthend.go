@@ -186,9 +186,11 @@ func (me *monthEnd) screen(m time.Month, day func(int) civil.Date) error {
 }
 
 // notices generates the month's public notices (finance), has them
-// reviewed (inspector) and published for 10 days (director): the county,
-// township and fund notices every month; the village notices too for the
-// last month(s) still on the boards (all is the flag).
+// reviewed (inspector) and published for 10 days (director): the county
+// and fund notices every month; for the last finished month (all), the
+// notices of every township and village too (each notice reads the
+// month's settlements of its area: all levels every month would cost a
+// tenth of the demo's minute).
 func (me *monthEnd) notices(m time.Month, day func(int) civil.Date, all bool) error {
 	b := me.b
 	fin, insp, dir := b.as(b.ctx, "finance"), b.as(b.ctx, "inspector"), b.as(b.ctx, "director")
@@ -201,11 +203,7 @@ func (me *monthEnd) notices(m time.Month, day func(int) civil.Date, all bool) er
 			return fmt.Errorf("notices: %w", err)
 		}
 	} else {
-		ids := []int64{b.c.root.ID}
-		for _, t := range b.c.towns {
-			ids = append(ids, t.ID)
-		}
-		for _, id := range ids {
+		for _, id := range []int64{b.c.root.ID} {
 			n, err := me.nt.Generate(fin, period, id)
 			if apperr.KindOf(err) == apperr.Invalid || apperr.KindOf(err) == apperr.Conflict {
 				continue // nobody compensated in the area this month
