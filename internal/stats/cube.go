@@ -131,6 +131,9 @@ func (n *names) member(dim Dim, raw string) (string, string) {
 	case ByKind:
 		return raw, KindName(raw)
 	case ByMonth:
+		if len(raw) >= 7 {
+			raw = raw[:7]
+		}
 		return raw, raw
 	}
 	return "", ""
