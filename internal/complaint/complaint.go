@@ -124,6 +124,7 @@ type Item struct {
 	Reward        money.Fen  `json:"reward"`
 	RewardStatus  string     `json:"reward_status,omitempty"`
 	RewardPaidOn  civil.Date `json:"reward_paid_on,omitzero"`
+	DeductionID   int64      `json:"deduction_id,omitempty"` // the deduction notice raised from it (RaiseDeduction)
 	CreatedBy     string     `json:"created_by"`
 }
 

@@ -8,14 +8,14 @@ import (
 )
 
 const cols = `id, kind, channel, received_on, complainant, contact, COALESCE(institution_id, 0), subject, details, status,
-	assignee, due_on, answer, finding, answered_by, confirmed_by, reward, reward_status, reward_paid_on, created_by`
+	assignee, due_on, answer, finding, answered_by, confirmed_by, reward, reward_status, reward_paid_on, COALESCE(deduction_id, 0), created_by`
 
 func scan(row interface{ Scan(...any) error }) (Item, error) {
 	var it Item
 	var reward int64
 	err := row.Scan(&it.ID, &it.Kind, &it.Channel, &it.ReceivedOn, &it.Complainant, &it.Contact, &it.InstitutionID, &it.Subject,
 		&it.Details, &it.Status, &it.Assignee, &it.DueOn, &it.Answer, &it.Finding, &it.AnsweredBy, &it.ConfirmedBy, &reward,
-		&it.RewardStatus, &it.RewardPaidOn, &it.CreatedBy)
+		&it.RewardStatus, &it.RewardPaidOn, &it.DeductionID, &it.CreatedBy)
 	it.Reward = money.Fen(reward)
 	return it, err
 }
