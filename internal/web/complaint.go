@@ -85,6 +85,8 @@ type complaintView struct {
 	CanConfirm    bool
 	CanReward     bool
 	CanPay        bool
+	CanDeduct     bool     // raise a deduction notice from it (RaiseDeduction)
+	Institutions  []Option // for the notice when the complaint names none
 }
 
 func (c *Console) complaintPage(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +94,12 @@ func (c *Console) complaintPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return c.renderComplaint(w, r, id, emptyForm("respond_by", noticeRespondBy()))
+}
+
+// renderComplaint shows an item with the steps the user may take; f is the
+// deduction notice form (with its errors after a failed submission).
+func (c *Console) renderComplaint(w http.ResponseWriter, r *http.Request, id int64, f *Form) error {
 	it, evs, err := c.complaints().Get(r.Context(), id)
 	if err != nil {
 		return err
@@ -104,8 +112,17 @@ func (c *Console) complaintPage(w http.ResponseWriter, r *http.Request) error {
 		CanReward: it.Kind == complaint.Tip && it.Status == complaint.Confirmed && it.RewardStatus == "" &&
 			(it.Finding == complaint.Substantiated || it.Finding == complaint.Partly) && a.Can(complaint.Deciders...),
 		CanPay: it.RewardStatus == complaint.RewardGranted && a.Can(complaint.Payers...),
+		CanDeduct: it.Status == complaint.Confirmed && it.DeductionID == 0 && a.Can(complaint.Deciders...) &&
+			(it.Finding == complaint.Substantiated || it.Finding == complaint.Partly),
 	}
-	return c.render(w, r, "complaint_view.html", View{Form: emptyForm(), Data: v})
+	if v.CanDeduct && it.InstitutionID == 0 {
+		opts, _, err := c.institutionOptions(r, false)
+		if err != nil {
+			return err
+		}
+		v.Institutions = append([]Option{{Value: "", Label: (&Page{Lang: Lang(r)}).Tr("请选择", "choose")}}, opts...)
+	}
+	return c.render(w, r, "complaint_view.html", View{Status: f.Status, Form: f, Data: v})
 }
 
 func (c *Console) complaintStep(w http.ResponseWriter, r *http.Request) error {

@@ -324,6 +324,10 @@ func (q *qualityRun) idsFor(t *testing.T, a access.Actor) map[string]string {
 		stmt = one(`SELECT id FROM statements ORDER BY id DESC LIMIT 1`)
 	}
 	batch := one(`SELECT id FROM pay_batches ORDER BY id DESC LIMIT 1`)
+	deduction := one(`SELECT id FROM deductions WHERE institution_id = ? ORDER BY id DESC LIMIT 1`, instS)
+	if deduction == "0" && inst == 0 {
+		deduction = one(`SELECT id FROM deductions ORDER BY id DESC LIMIT 1`)
+	}
 	notice := one(`SELECT id FROM notices WHERE area_path LIKE ? ORDER BY id DESC LIMIT 1`, area+"%")
 	ids := map[string]string{
 		"name":         one(`SELECT name FROM persons WHERE id = ?`, person),
@@ -349,6 +353,7 @@ func (q *qualityRun) idsFor(t *testing.T, a access.Actor) map[string]string {
 		"/desk/settlements/{id}":        "/desk/settlements/" + setl,
 		"/statements/{id}":              "/statements/" + stmt,
 		"/statements/batches/{id}":      "/statements/batches/" + batch,
+		"/statements/deductions/{id}":   "/statements/deductions/" + deduction,
 		"/statements/batches/{id}/file": "/statements/batches/" + batch + "/file",
 		"/ledger/entries/{id}":          "/ledger/entries/" + one(`SELECT id FROM ledger_entries ORDER BY id DESC LIMIT 1`),
 		"/notices/{id}":                 "/notices/" + notice,

@@ -104,6 +104,7 @@ func (c *Console) routes() []httpx.Route {
 	rs = append(rs, c.claimRoutes()...)
 	rs = append(rs, c.deskRoutes()...)
 	rs = append(rs, c.statementRoutes()...)
+	rs = append(rs, c.deductionNoticeRoutes()...)
 	rs = append(rs, c.ledgerRoutes()...)
 	rs = append(rs, c.superviseRoutes()...)
 	rs = append(rs, c.statsRoutes()...)
