@@ -158,7 +158,7 @@ func (r *Report) Markdown(w io.Writer) {
 	}
 	if cpu := r.cpuAt("sqlite", "settle"); cpu > 0 {
 		fmt.Fprintf(w, "On SQLite the whole system (HIS clients, HTTP server, settlement, database) runs in this one process, "+
-			"using %.2f ms of CPU per 2207 (median over the concurrencies): with all %d cores free that bounds it at about "+
+			"using %.2f ms of CPU per 2207 (median over the concurrencies): with the %d cores to itself that bounds it at about "+
 			"%s settlements/s.\n\n", cpu, r.Machine.Cores, thousands(float64(r.Machine.Cores)*1000/cpu))
 	}
 	if l := r.Loop; l != nil {
