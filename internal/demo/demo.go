@@ -137,6 +137,7 @@ type builder struct {
 	claimsPlan []visit
 	later      []byte                      // the second household file
 	due        map[enroll.Source]money.Fen // what each source owes for the year
+	closeTime  time.Duration               // time spent in month-end closes
 }
 
 // Run builds the demo county on d, which must be freshly migrated and not
@@ -166,7 +167,7 @@ func Run(ctx context.Context, d *db.DB, opt Options) (*Result, error) {
 	}{
 		{"county, users, institutions, catalogue, scheme", b.setup},
 		{"households and people (registry import)", b.people},
-		{"enrollment (village campaigns, desk, late payers)", b.enroll},
+		{"enrollment (township campaigns, desk, late payers)", b.enroll},
 		{"people and enrollment read back", b.loadPersons},
 		{"visits settled (settle service) and month-ends", b.year_},
 	}

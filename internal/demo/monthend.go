@@ -41,34 +41,45 @@ func (b *builder) newMonthEnd(schemes *schemestore.Store) *monthEnd {
 		st: statement.New(b.d, statement.Options{Now: b.clk.Now, Sources: []statement.Source{statement.Claims{Svc: cl}}})}
 }
 
-// run does what happens during month m and after its end: arrivals,
-// the allocation (January), manual claims of stays discharged in m,
-// deductions, statements prepared, checked and approved by three users,
-// the bank batch and its payment, quarterly interest. The current month
-// has not ended: only what is dated before today happens.
-func (me *monthEnd) run(m time.Month) error {
+// run does what happens during month m and after its end, in two parts.
+// Itself it records the month's arrivals, the allocation (January) and
+// the manual claims of stays discharged in m (claims move people's
+// year-to-date totals, so they run while no settlement does); it returns
+// the rest, which may run while the next month's visits settle: the
+// inspector's screening and indicators, deductions, statements prepared,
+// checked and approved by three users, notices, the bank batch and its
+// payment, quarterly interest. The current month has not ended: only what
+// is dated before today happens; later is nil when nothing is left.
+func (me *monthEnd) run(m time.Month) (later func() error, err error) {
 	b := me.b
 	first := civil.New(b.year, m, 1)
 	last := civil.New(b.year, m+1, 1).AddDays(-1)
 	fin := b.as(b.ctx, "finance")
 	if err := me.arrivalsIn(fin, first, earlier(last, b.today.AddDays(-1))); err != nil {
-		return err
+		return nil, err
 	}
 	if m == time.January {
 		b.clk.Set(at(civil.New(b.year, 1, 5), 0))
 		if _, err := me.fd.Allocate(fin, fund.AllocateInput{Year: b.year, ReserveRate: 500, On: civil.New(b.year, 1, 5),
 			Pools: []fund.PoolSpec{{Code: "outpatient", Name: "门诊统筹", PerEnrollee: money.Yuan(30)}}}); err != nil {
-			return fmt.Errorf("allocation: %w", err)
+			return nil, fmt.Errorf("allocation: %w", err)
 		}
 	}
 	next := last.AddDays(1)
 	if !next.Before(b.today) {
-		return nil // the month has not ended (or ends today): its month-end is still to come
+		return nil, nil // the month has not ended (or ends today): its month-end is still to come
 	}
 	day := func(d int) civil.Date { return civil.New(next.Year, next.Month, d) }
 	if err := me.fileClaims(last, day); err != nil {
-		return err
+		return nil, err
 	}
+	return func() error { return me.close(m, last, day) }, nil
+}
+
+// close is the second part of a month-end (see run).
+func (me *monthEnd) close(m time.Month, last civil.Date, day func(int) civil.Date) error {
+	b := me.b
+	fin := b.as(b.ctx, "finance")
 	if err := me.screen(m, day); err != nil {
 		return err
 	}
@@ -83,6 +94,7 @@ func (me *monthEnd) run(m time.Month) error {
 	if err := me.statements(m, day); err != nil {
 		return err
 	}
+	next := last.AddDays(1)
 	if err := me.notices(m, day, next.Month == b.today.Month || next.AddDays(31).After(b.today)); err != nil {
 		return err
 	}
@@ -258,29 +270,38 @@ func (me *monthEnd) deduct(on civil.Date) error {
 func (me *monthEnd) statements(m time.Month, day func(int) civil.Date) error {
 	b := me.b
 	p := statement.Period{Year: b.year, Month: m}
-	var ids []int64
-	b.clk.Set(at(day(5), 0))
+	var insts []inst
 	for _, in := range b.c.insts {
-		if !in.Networked || in.Level == institution.Province {
-			continue
+		if in.Networked && in.Level != institution.Province {
+			insts = append(insts, in)
 		}
-		st, err := me.st.Prepare(b.as(b.ctx, "finance"), in.ID, p)
+	}
+	ids := make([]int64, len(insts))
+	b.clk.Set(at(day(5), 0))
+	err := parallel(b.ctx, 2, len(insts), func(ctx context.Context, i int) error {
+		st, err := me.st.Prepare(b.as(ctx, "finance"), insts[i].ID, p)
 		if err != nil {
-			return fmt.Errorf("prepare %s: %w", in.Name, err)
+			return fmt.Errorf("prepare %s: %w", insts[i].Name, err)
 		}
-		ids = append(ids, st.ID)
+		ids[i] = st.ID
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	b.clk.Set(at(day(6), 0))
-	for _, id := range ids {
-		if _, err := me.st.Check(b.as(b.ctx, "finance2"), id, "已核对明细 / lines checked"); err != nil {
-			return fmt.Errorf("check: %w", err)
-		}
+	if err := parallel(b.ctx, 2, len(ids), func(ctx context.Context, i int) error {
+		_, err := me.st.Check(b.as(ctx, "finance2"), ids[i], "已核对明细 / lines checked")
+		return err
+	}); err != nil {
+		return fmt.Errorf("check: %w", err)
 	}
 	b.clk.Set(at(day(8), 0))
-	for _, id := range ids {
-		if _, err := me.st.Approve(b.as(b.ctx, "director"), id, ""); err != nil {
-			return fmt.Errorf("approve: %w", err)
-		}
+	if err := parallel(b.ctx, 2, len(ids), func(ctx context.Context, i int) error {
+		_, err := me.st.Approve(b.as(ctx, "director"), ids[i], "")
+		return err
+	}); err != nil {
+		return fmt.Errorf("approve: %w", err)
 	}
 	b.res.Statements += len(ids)
 	return nil

@@ -150,6 +150,15 @@ func (b *builder) year_() error {
 	me := b.newMonthEnd(schemes)
 	ids := make([][]int64, len(b.res.Planted))
 	var settling, closing time.Duration
+	var pending chan error // the previous month's close, running beside this month's settling
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		err := <-pending
+		pending = nil
+		return err
+	}
 	start := 0
 	for m := time.January; m <= b.today.Month; m++ {
 		end := start
@@ -158,21 +167,39 @@ func (b *builder) year_() error {
 			end++
 		}
 		t := time.Now()
-		if err := b.settleMonth(b.ctx, ws, visits[start:end], ids); err != nil {
+		err := b.settleMonth(b.ctx, ws, visits[start:end], ids)
+		settling += time.Since(t)
+		if werr := wait(); err == nil {
+			err = werr
+		}
+		if err != nil {
 			return fmt.Errorf("settling %s: %w", last.String()[:7], err)
 		}
-		settling += time.Since(t)
 		start = end
 		t = time.Now()
-		if err := me.run(m); err != nil {
+		later, err := me.run(m)
+		closing += time.Since(t)
+		if err != nil {
 			return fmt.Errorf("month-end %s: %w", last.String()[:7], err)
 		}
-		closing += time.Since(t)
+		if later != nil {
+			pending = make(chan error, 1)
+			go func() {
+				t := time.Now()
+				err := later()
+				b.closeTime += time.Since(t) // read only after wait()
+				pending <- err
+			}()
+		}
+	}
+	if err := wait(); err != nil {
+		return fmt.Errorf("month-end: %w", err)
 	}
 	for i := range b.res.Planted {
 		b.res.Planted[i].VisitIDs = ids[i]
 	}
-	b.step(fmt.Sprintf("  of which settling %d visits", b.res.Visits), settling)
-	b.step("  of which month-ends", closing)
+	b.step(fmt.Sprintf("  settling %d visits", b.res.Visits), settling)
+	b.step("  month-ends: arrivals, allocation, claims", closing)
+	b.step("  month-ends: screening, statements, notices, payments (beside the settling)", b.closeTime)
 	return nil
 }
