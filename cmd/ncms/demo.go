@@ -110,8 +110,8 @@ func printDemo(w io.Writer, r *demo.Result, db, url string) {
 		lv = append(lv, fmt.Sprintf("%s %d", l, r.Institutions[l]))
 	}
 	fmt.Fprintf(w, "  institutions: %s\n", strings.Join(lv, ", "))
-	fmt.Fprintf(w, "  %d visits settled (%d refused by the service), %d manual claims, %d monthly statements approved\n",
-		r.Visits, r.Refused, r.Claims, r.Statements)
+	fmt.Fprintf(w, "  %d visits settled (%d refused by the service), %d manual claims, %d monthly statements approved, %d notices published\n",
+		r.Visits, r.Refused, r.Claims, r.Statements, r.Notices)
 	fmt.Fprintf(w, "  planted for the screening rules: ")
 	for i, p := range r.Planted {
 		if i > 0 {
@@ -120,9 +120,6 @@ func printDemo(w io.Writer, r *demo.Result, db, url string) {
 		fmt.Fprintf(w, "%s (%s)", p.Pattern, p.Institution)
 	}
 	fmt.Fprintln(w)
-	for _, h := range r.Hooks {
-		fmt.Fprintf(w, "  not yet: %s\n", h)
-	}
 	fmt.Fprintf(w, "  database: %s\n", db)
 	if url != "" {
 		fmt.Fprintf(w, "\n  Open %s and log in / 打开浏览器登录:\n", url)

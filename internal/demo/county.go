@@ -123,7 +123,7 @@ var demoItems = []catalog.Input{
 	{Code: "S120400002", Name: "肌肉注射", Kind: catalog.ServiceItem, Class: engine.ClassA, Unit: "次", FeeType: "07"},
 }
 
-var demoPrices = []string{"25.00", "12.00", "60.00", "1200.00", "800.00", "15.00", "5.00", "2.00"}
+var demoPrices = []string{"25.00", "12.00", "60.00", "1200.00", "800.00", "15.00", "6.00", "2.00"}
 
 // catalogue stores the sandbox catalogue and the demo items, valid from
 // 1 January of the year before (the enrollment window).

@@ -98,7 +98,6 @@ type Result struct {
 	Planted      []Planted      `json:"planted"`
 	Logins       []Login        `json:"logins"`
 	Steps        []Step         `json:"steps"`
-	Hooks        []string       `json:"hooks"` // month-end parts not yet available (packages not built)
 	Elapsed      time.Duration  `json:"elapsed"`
 }
 

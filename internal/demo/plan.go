@@ -112,7 +112,7 @@ var (
 	itAppendix    = item{code: "S311000001", price: 120000}
 	itDelivery    = item{code: "S331100001", price: 80000}
 	itCefuroxime  = item{code: "XJ01DCA030B002010101445", price: 1500}
-	itVillageFee  = item{code: "S110200002", price: 500}
+	itVillageFee  = item{code: "S110200002", price: 600}
 	itInjection   = item{code: "S120400002", price: 200}
 )
 
@@ -167,7 +167,7 @@ func outpatientLines(r *rand.Rand, k visitKind, day civil.Date, factor float64) 
 	case institution.Village:
 		ls.add(itVillageFee, 1)
 		if r.IntN(2) == 0 {
-			ls.add(itInjection, 1)
+			ls.addIfRoom(itInjection, 1, target)
 		}
 		ls.fill(target, itAmoxicillin, itIbuprofen, 0.4)
 	default:
@@ -216,11 +216,12 @@ func stayLines(r *rand.Rand, level institution.Level, medType string, begin civi
 	if r.IntN(5) == 0 {
 		ls.addIfRoom(itTonic, 1+r.IntN(3), target)
 	}
-	// what is left: two fifths more care (infusions, tests), the rest drugs,
-	// for a drug share near a third (SPEC §10 watches 药占比)
+	// what is left: half more care (infusions, tests), half drugs, for a
+	// drug share near a third even in long city stays (SPEC §10 watches
+	// 药占比 against a 45% limit)
 	if left := target - ls.total; left > 0 {
-		ls.add(itInfusion, int(float64(left)*0.25/float64(itInfusion.price)))
-		ls.add(itBlood, int(float64(left)*0.15/float64(itBlood.price)))
+		ls.add(itInfusion, int(float64(left)*0.30/float64(itInfusion.price)))
+		ls.add(itBlood, int(float64(left)*0.20/float64(itBlood.price)))
 	}
 	ls.fill(target, itCefuroxime, itSaline, 0.6)
 	return ls.lines
