@@ -208,11 +208,18 @@ func visitFacts(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 
 func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, join, poorOnly bool) (map[string]*Facts, error) {
 	out := map[string]*Facts{}
+	personsFirst := false
+	if join {
+		var err error
+		if personsFirst, err = densePeriod(ctx, q, p); err != nil {
+			return nil, err
+		}
+	}
 	for _, src := range []source{settleSrc, claimSrc} {
 		key := rawKey(dim, src)
 		from, on := " FROM "+src.table+" s", ""
 		switch {
-		case join && !src.claim:
+		case join && !src.claim && personsFirst:
 			// Persons first, in area-path order (index persons_area_path),
 			// each probing its settlements in the person-leading covering
 			// index: no random reads of persons, no sort for the GROUP BY.
@@ -369,4 +376,20 @@ func areaFacts(ctx context.Context, q db.Querier, p Period, scopePath string) (m
 // path under "/1/5/" is ≥ "/1/5/" and < "/1/50").
 func subtree(col, path string) (string, []any) {
 	return col + " >= ? AND " + col + " < ?", []any{path, path[:len(path)-1] + "0"}
+}
+
+// densePeriod reports whether the period has at least one settlement for
+// every four registered people: then walking persons in area order and
+// probing each one's settlements beats looking a person up for each
+// settlement (and sorting); for a sparse period (a month, last year's empty
+// one) it does not — every person would be probed for nothing.
+func densePeriod(ctx context.Context, q db.Querier, p Period) (bool, error) {
+	var n, persons int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM settlements WHERE setl_date >= ? AND setl_date <= ?`, p.From, p.To).Scan(&n); err != nil {
+		return false, err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons`).Scan(&persons); err != nil {
+		return false, err
+	}
+	return n > 0 && 4*n >= persons, nil
 }
