@@ -94,6 +94,13 @@ func TestCalibration(t *testing.T) {
 		if err := d.QueryRowContext(ctx, `SELECT COALESCE(SUM(fund_pay_sumamt), 0) FROM settlements`).Scan(&paid); err != nil {
 			t.Fatal(err)
 		}
+		// The layered scheme pays its assistance layer (低保, 五保, 特困 people:
+		// the registry's categories reach the engine under the scheme's names).
+		for _, l := range r.ByLayer {
+			if l.Key == string(ledger.ExpenseAssistance) && l.Amount <= 0 {
+				t.Errorf("medical assistance paid %s: the layered scheme's assistance layer never applied", l.Amount)
+			}
+		}
 		if r.Spent <= 0 || r.IncomeSum.Due <= 0 || money.Fen(paid) <= 0 || money.Fen(paid) > r.Spent+r.Deductions {
 			t.Errorf("fund report: raised %s spent %s; settlements paid %s", r.IncomeSum.Due, r.Spent, money.Fen(paid))
 		}

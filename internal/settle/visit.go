@@ -280,7 +280,7 @@ func loadPerson(ctx context.Context, q db.Querier, id int64) (personRow, error) 
 		return p, errPersonNotFound
 	}
 	if cats != "" {
-		p.Categories = strings.Split(cats, ",")
+		p.Categories = schemeCategories(cats)
 	}
 	return p, err
 }
@@ -311,7 +311,7 @@ func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p 
 		v.Diagnoses = strings.Split(diag, ",")
 	}
 	if cats != "" {
-		p.Categories = strings.Split(cats, ",")
+		p.Categories = schemeCategories(cats)
 	}
 	return v, p, reason, blocked, err
 }
@@ -330,7 +330,7 @@ func personBlock(ctx context.Context, q db.Querier, id int64) (p personRow, reas
 		return p, "", false, errPersonNotFound
 	}
 	if cats != "" {
-		p.Categories = strings.Split(cats, ",")
+		p.Categories = schemeCategories(cats)
 	}
 	return p, reason, blocked, err
 }
