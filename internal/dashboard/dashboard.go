@@ -12,6 +12,8 @@ package dashboard
 import (
 	"context"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"ncms/internal/access"
@@ -29,22 +31,37 @@ import (
 var China = time.FixedZone("CST", 8*3600)
 
 // Roles may see the dashboard: county staff who read the fund or the
-// statistics (SPEC §2), with a county-wide scope.
+// statistics (SPEC §2), with a county-wide scope (the root area's path,
+// "/1/"; the figures are the whole county's).
 var Roles = []access.Role{access.Admin, access.Finance, access.Director, access.Auditor, access.Inspector, access.Reviewer}
 
-// Service reads the dashboard.
+// Service reads the dashboard. It keeps each year's figures for MaxAge:
+// they take a few report queries over the whole year (about a second on a
+// county of 50,000 on a busy machine), and a home page opened by every
+// county user must not repeat them on every visit. Safe for concurrent use.
 type Service struct {
 	db    *db.DB
 	stats *stats.Service
 	now   func() time.Time
+	mu    sync.Mutex
+	cache map[int]cached
 }
+
+type cached struct {
+	at   time.Time
+	data Data
+}
+
+// MaxAge is how long the figures of a year are reused (the page says when
+// they were computed).
+const MaxAge = time.Minute
 
 // New returns the service (now nil: time.Now).
 func New(d *db.DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: d, stats: stats.New(d), now: now}
+	return &Service{db: d, stats: stats.New(d), now: now, cache: map[int]cached{}}
 }
 
 // Figure is one named value of an indicator.
@@ -102,6 +119,7 @@ type Data struct {
 	GrowthTo   civil.Date  `json:"growth_to"`   // last day of the last three
 	Cases      []Count     `json:"cases"`       // open supervision cases by rule
 	Work       []Count     `json:"work"`        // other open work
+	Computed   time.Time   `json:"computed_at"` // when the figures were computed (reused up to MaxAge)
 }
 
 // indicatorKeys are the headline indicators, in display order.
@@ -115,13 +133,32 @@ func (s *Service) Get(ctx context.Context, year int) (Data, error) {
 	if !ok {
 		return Data{}, apperr.New(apperr.Unauthenticated, "unauthenticated", "请先登录", "not signed in")
 	}
-	if !a.Can(Roles...) || a.Scope.IsInstitution() || a.Scope.AreaPath == "" {
+	if !a.Can(Roles...) || a.Scope.IsInstitution() || a.Scope.AreaPath == "" || strings.Count(a.Scope.AreaPath, "/") > 2 {
 		return Data{}, apperr.New(apperr.Forbidden, "forbidden", "无权查看基金运行概况", "not allowed to see the dashboard")
 	}
-	today := civil.Of(s.now().In(China))
+	now := s.now()
+	today := civil.Of(now.In(China))
 	if year == 0 {
 		year = today.Year
 	}
+	s.mu.Lock()
+	c, ok := s.cache[year]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) >= 0 && now.Sub(c.at) < MaxAge {
+		return c.data, nil
+	}
+	d, err := s.compute(ctx, year, today)
+	if err == nil {
+		d.Computed = now
+		s.mu.Lock()
+		s.cache[year] = cached{now, d}
+		s.mu.Unlock()
+	}
+	return d, err
+}
+
+// compute computes the dashboard of a year.
+func (s *Service) compute(ctx context.Context, year int, today civil.Date) (Data, error) {
 	d := Data{Year: year, AsOf: today}
 	var err error
 	if d.Fund, err = fund.Build(ctx, s.db, year); err != nil {

@@ -70,7 +70,7 @@ func showsDashboard(a access.Actor) bool {
 // dashboardPage renders the dashboard (the home page of county staff).
 func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request, scopeName string) error {
 	year, _ := strconv.Atoi(r.URL.Query().Get("year"))
-	d, err := dashboard.New(c.db, nil).Get(r.Context(), year)
+	d, err := c.dash.Get(r.Context(), year)
 	if err != nil {
 		return err
 	}

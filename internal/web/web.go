@@ -20,6 +20,7 @@ import (
 	"ncms/internal/access"
 	"ncms/internal/apperr"
 	"ncms/internal/auth"
+	"ncms/internal/dashboard"
 	"ncms/internal/db"
 	"ncms/internal/httpx"
 	"ncms/internal/notice"
@@ -56,6 +57,7 @@ type Console struct {
 	settle *settle.Service // one instance: it caches parsed schemes
 	// lookupIP and lookupID rate-limit the public self-service lookup.
 	lookupIP, lookupID *notice.Limiter
+	dash               *dashboard.Service // one instance: it keeps the figures a minute
 }
 
 // New builds the console. It panics if a template does not parse or a
@@ -66,7 +68,8 @@ func New(cfg Config) *Console {
 	}
 	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName,
 		settle:   settle.New(cfg.DB, settle.Options{Screen: supervise.New(cfg.DB, supervise.Options{})}),
-		lookupIP: notice.NewLimiter(lookupPerIP, lookupPerTime), lookupID: notice.NewLimiter(lookupPerID, lookupPerTime)}
+		lookupIP: notice.NewLimiter(lookupPerIP, lookupPerTime), lookupID: notice.NewLimiter(lookupPerID, lookupPerTime),
+		dash: dashboard.New(cfg.DB, nil)}
 	c.pages = mustParsePages()
 	c.router = httpx.NewRouter(httpx.Config{
 		Mode: httpx.Console, Auth: cfg.Auth, Log: cfg.Log,
