@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strconv"
@@ -156,7 +157,10 @@ var kindNames = map[string]string{
 
 // build computes the cube of period p by dim for patients living under
 // scopePath; county-wide callers (countyWide) also get the fund position.
-func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, countyWide bool) (*Cube, error) {
+// With rollup, settlement sums come from the rollup plus the live rows
+// (rollup_read.go) where the rollup has them; otherwise (and always with
+// rollup false, the reference) straight from the settlements.
+func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, countyWide, rollup bool) (*Cube, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
@@ -171,10 +175,15 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 	// The three aggregates are independent: run them at once, each on its
 	// own connection (SQLite readers run in parallel under WAL).
 	var visits, areaF, high map[string]*Facts
-	err = parallel(ctx, d,
-		func(q db.Querier) (err error) { visits, err = visitFacts(ctx, q, p, dim, scopePath); return },
+	visitsFn := func(q db.Querier) (err error) { visits, err = visitFacts(ctx, q, p, dim, scopePath); return }
+	highFn := func(q db.Querier) (err error) { high, err = highCost(ctx, q, p, scopePath); return }
+	if rollup && rollupServes(dim, scopePath) {
+		visitsFn = func(q db.Querier) (err error) { visits, err = rolledVisits(ctx, q, d.Dialect(), p, dim, scopePath); return }
+		highFn = func(q db.Querier) (err error) { high, err = rolledHigh(ctx, q, d.Dialect(), p, scopePath); return }
+	}
+	err = parallel(ctx, d, visitsFn,
 		func(q db.Querier) (err error) { areaF, err = areaFacts(ctx, q, p, scopePath); return },
-		func(q db.Querier) (err error) { high, err = highCost(ctx, q, p, scopePath); return },
+		highFn,
 	)
 	if err != nil {
 		return nil, err
@@ -293,9 +302,16 @@ func parallel(ctx context.Context, d *db.DB, fns ...func(q db.Querier) error) er
 	return first
 }
 
+//
+// Each reader is one read transaction, so that the rollup's watermark and
+// the rows read with it (rolled and live) are one snapshot.
 func reader(ctx context.Context, d *db.DB) (db.Querier, func(), error) {
 	if d.Dialect() != db.SQLite {
-		return d, func() {}, nil
+		tx, err := d.SQL().BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		return pgReader{tx, d}, func() { _ = tx.Rollback() }, nil
 	}
 	c, err := d.SQL().Conn(ctx)
 	if err != nil {
@@ -309,10 +325,34 @@ func reader(ctx context.Context, d *db.DB) (db.Querier, func(), error) {
 		c.Close()
 		return nil, nil, err
 	}
+	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
 	return c, func() {
 		bg := context.Background()
+		_, _ = c.ExecContext(bg, "COMMIT")
 		_, _ = c.ExecContext(bg, "PRAGMA mmap_size = 0")
 		_, _ = c.ExecContext(bg, "PRAGMA cache_size = -2000")
 		c.Close()
 	}, nil
+}
+
+// pgReader runs the ? statements of the aggregates in a PostgreSQL read
+// transaction.
+type pgReader struct {
+	tx *sql.Tx
+	d  *db.DB
+}
+
+func (r pgReader) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.tx.ExecContext(ctx, r.d.Rebind(q), args...)
+}
+
+func (r pgReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.tx.QueryContext(ctx, r.d.Rebind(q), args...)
+}
+
+func (r pgReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.tx.QueryRowContext(ctx, r.d.Rebind(q), args...)
 }

@@ -186,12 +186,27 @@ const poorLike = "p.categories LIKE '%poor%'"
 // come from the covering index alone, and the registered-poor figures from
 // a second pass over it restricted to the poor people's ids.
 func visitFacts(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string) (map[string]*Facts, error) {
+	return visitFactsOpt(ctx, q, p, dim, scopePath, allSources)
+}
+
+// qopts chooses the rows a visit aggregate reads.
+type qopts struct {
+	settle, claims bool
+	// afterID > 0: only settlements with a larger id, found by id rather
+	// than by date (the rows of closed days the rollup has not seen).
+	afterID int64
+	dialect db.Dialect
+}
+
+var allSources = qopts{settle: true, claims: true}
+
+func visitFactsOpt(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, o qopts) (map[string]*Facts, error) {
 	join := scopePath != "" || dim == ByTownship || dim == ByVillage
-	out, err := visitQuery(ctx, q, p, dim, scopePath, join, false)
+	out, err := visitQuery(ctx, q, p, dim, scopePath, join, false, o)
 	if err != nil || join {
 		return out, err
 	}
-	poor, err := visitQuery(ctx, q, p, dim, "", false, true)
+	poor, err := visitQuery(ctx, q, p, dim, "", false, true, o)
 	if err != nil {
 		return nil, err
 	}
@@ -206,17 +221,31 @@ func visitFacts(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 	return out, nil
 }
 
-func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, join, poorOnly bool) (map[string]*Facts, error) {
+func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, join, poorOnly bool, o qopts) (map[string]*Facts, error) {
 	out := map[string]*Facts{}
 	personsFirst := false
-	if join {
+	if join && o.afterID == 0 {
 		var err error
 		if personsFirst, err = densePeriod(ctx, q, p); err != nil {
 			return nil, err
 		}
 	}
-	for _, src := range []source{settleSrc, claimSrc} {
+	var srcs []source
+	if o.settle {
+		srcs = append(srcs, settleSrc)
+	}
+	if o.claims {
+		srcs = append(srcs, claimSrc)
+	}
+	for _, src := range srcs {
 		key := rawKey(dim, src)
+		date, where := src.date, src.where
+		args := []any{p.From, p.To}
+		if o.afterID > 0 && !src.claim {
+			date = noIndex(o.dialect, src.date)
+			where += " AND s.id > ?"
+			args = append(args, o.afterID)
+		}
 		from, on := " FROM "+src.table+" s", ""
 		switch {
 		case join && !src.claim && personsFirst:
@@ -235,8 +264,7 @@ func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath 
 			poor = "1 = 1"
 		}
 		sqlText := "SELECT " + key + ", " + src.sums(poor) + from + " WHERE " + on +
-			src.date + " >= ? AND " + src.date + " <= ?" + src.where
-		args := []any{p.From, p.To}
+			date + " >= ? AND " + date + " <= ?" + where
 		if scopePath != "" {
 			c, a := subtree("p.area_path", scopePath)
 			sqlText += " AND " + c

@@ -130,14 +130,17 @@ func (s *Service) Table(ctx context.Context, q Query) (*Table, error) {
 		return nil, apperr.Field("by", "area_only", "该报表只能按乡镇或村分组", "this report is by township or village only")
 	}
 	countyWide := strings.Count(act.Scope.AreaPath, "/") <= 2
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
+	}
 	var cur, prev *Cube
 	builds := []func() error{func() (err error) {
-		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide)
+		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide, !s.direct)
 		return err
 	}}
 	if rep.YoY != "" || rep.Columns == nil {
 		builds = append(builds, func() (err error) {
-			prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide)
+			prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide, !s.direct)
 			return err
 		})
 	}

@@ -38,11 +38,31 @@ var ReadRoles = []access.Role{access.Admin, access.Enrollment, access.Reviewer, 
 
 // Service computes statistics over one database.
 type Service struct {
-	db *db.DB
+	db     *db.DB
+	now    func() time.Time
+	direct bool
 }
 
-// New returns a statistics service over d.
-func New(d *db.DB) *Service { return &Service{db: d} }
+// New returns a statistics service over d: settlement sums come from the
+// rollup (rollup.go), brought up to date at report time when a day has
+// closed since its last refresh.
+func New(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
+
+// Options configure a service (NewWith).
+type Options struct {
+	Now    func() time.Time // the clock that decides which days are closed (default time.Now)
+	Direct bool             // read every settlement, no rollup: the reference computation
+}
+
+// NewWith returns a statistics service with options.
+func NewWith(d *db.DB, o Options) *Service {
+	s := New(d)
+	if o.Now != nil {
+		s.now = o.Now
+	}
+	s.direct = o.Direct
+	return s
+}
 
 // Period is a range of days [From, To] inside scheme year Year (the year
 // whose enrollees are the denominators).
