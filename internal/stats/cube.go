@@ -178,7 +178,10 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 	visitsFn := func(q db.Querier) (err error) { visits, err = visitFacts(ctx, q, p, dim, scopePath); return }
 	highFn := func(q db.Querier) (err error) { high, err = highCost(ctx, q, p, scopePath); return }
 	if rollup && rollupServes(dim, scopePath) {
-		visitsFn = func(q db.Querier) (err error) { visits, err = rolledVisits(ctx, q, d.Dialect(), p, dim, scopePath); return }
+		visitsFn = func(q db.Querier) (err error) {
+			visits, err = rolledVisits(ctx, q, d.Dialect(), p, dim, scopePath)
+			return
+		}
 		highFn = func(q db.Querier) (err error) { high, err = rolledHigh(ctx, q, d.Dialect(), p, scopePath); return }
 	}
 	err = parallel(ctx, d, visitsFn,
@@ -302,7 +305,6 @@ func parallel(ctx context.Context, d *db.DB, fns ...func(q db.Querier) error) er
 	return first
 }
 
-//
 // Each reader is one read transaction, so that the rollup's watermark and
 // the rows read with it (rolled and live) are one snapshot.
 func reader(ctx context.Context, d *db.DB) (db.Querier, func(), error) {
