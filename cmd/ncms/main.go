@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"import":      {"import households from CSV or XLSX / 导入户籍花名册", runImport},
 	"sandbox":     {"create the HIS vendors' sandbox county / 创建HIS厂商联调沙盒", runSandbox},
 	"report":      {"statistical tables of SPEC §12 (json, csv, xlsx) / 统计报表", runReport},
+	"stats":       {"stats refresh: bring the statistics rollup up to date (nightly) / 更新统计汇总", runStats},
 	"bench":       {"measure HIS settlement over HTTP and the machine's ceilings / 性能测试", runBench},
 	"backup":      {"copy the database to a file, online / 在线备份数据库", runBackup},
 	"restore":     {"replace the database with a backup (server stopped) / 从备份恢复数据库", runRestore},

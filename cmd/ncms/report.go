@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"ncms/internal/access"
 	"ncms/internal/civil"
@@ -26,6 +27,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	by := fs.String("by", "", "rows by township|village|institution|level|kind|month / 分组")
 	format := fs.String("format", "json", "json|csv|xlsx / 输出格式")
 	out := fs.String("out", "", "write to FILE instead of standard output / 输出文件")
+	direct := fs.Bool("direct", false, "read every settlement, not the rollup (the reference) / 不用汇总表")
 	fs.Usage = func() {
 		var names []string
 		for _, r := range stats.Reports {
@@ -65,7 +67,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer d.Close()
 	actx := access.WithActor(ctx, access.System("report"))
-	t, err := stats.New(d).Table(actx, stats.Query{Report: name, Period: p, By: dim})
+	t, err := stats.NewWith(d, stats.Options{Direct: *direct}).Table(actx, stats.Query{Report: name, Period: p, By: dim})
 	if err != nil {
 		fmt.Fprintln(stderr, "ncms report:", err)
 		return 1
@@ -123,4 +125,38 @@ func reportPeriod(year, month, quarter int, from, to string) (stats.Period, erro
 		p = stats.Year(year)
 	}
 	return p, p.Check()
+}
+
+// runStats implements "ncms stats refresh": brings the statistics rollup
+// up to date (every settlement of the days before today, China time, and
+// the sums of people who moved); the nightly job. Reports do the same when
+// they find a day closed since the last refresh; running it again does
+// nothing. To rebuild the rollup from scratch, empty its tables (docs/stats.md).
+func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, dsn := newFlags("stats", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ncms stats refresh [--db DSN]")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "refresh" {
+		fs.Usage()
+		return 2
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	d, ok := openDB(ctx, *dsn, stderr)
+	if !ok {
+		return 1
+	}
+	defer d.Close()
+	t0 := time.Now()
+	r, err := stats.New(d).Refresh(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "ncms stats refresh:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "rolled up %d settlements, moved %d people; days before %s rolled up (settlements to id %d), %s\n",
+		r.Settlements, r.Moved, r.Closed, r.SettleID, time.Since(t0).Round(time.Millisecond))
+	return 0
 }
