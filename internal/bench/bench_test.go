@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
 )
 
@@ -17,11 +18,21 @@ import (
 func TestBenchSmoke(t *testing.T) {
 	opt := Options{SQLite: true, Short: true, Concurrency: []int{1, 4}, SchemeDir: "../../schemes", TempDir: t.TempDir(),
 		Command: "ncms bench --short"}
-	if pg := os.Getenv("NCMS_TEST_PG"); pg != "" || os.Getenv("NCMS_TEST_PG_REQUIRED") == "1" {
+	required := os.Getenv("NCMS_TEST_PG_REQUIRED") == "1" || os.Getenv("CI") == "true"
+	if pg := os.Getenv("NCMS_TEST_PG"); pg != "" || required {
 		if pg == "" {
 			pg = dbtest.DefaultPG
 		}
-		opt.PG = pg
+		d, err := db.OpenNoMigrate(context.Background(), pg)
+		switch {
+		case err == nil:
+			d.Close()
+			opt.PG = pg
+		case required:
+			t.Fatalf("PostgreSQL required: %v", err)
+		default:
+			t.Logf("PostgreSQL part skipped (%v); start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", err)
+		}
 	}
 	if testing.Verbose() {
 		opt.Log = os.Stderr
