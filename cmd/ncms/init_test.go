@@ -119,6 +119,17 @@ func initThenServe(t *testing.T, dsn string) {
 		stop()
 		t.Fatal("serve did not start")
 	}
+	// The first answers may come while the server's background workers open
+	// their connections on a loaded machine (healthz answers 503 when the
+	// database does not answer within 2 s): wait up to 15 s for 200.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if res, err := http.Get(base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+	}
 	for _, p := range []struct {
 		path string
 		want int

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,13 @@ func (e *Env) Text(t *testing.T, css string) string {
 	ctx, cancel := context.WithTimeout(e.Ctx, Timeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	// A page whose scripts replace nodes while they are read (the dashboard
+	// draws its charts after load) answers "No node with given id found":
+	// read again, within the same timeout.
+	for i := 0; i < 5 && err != nil && strings.Contains(err.Error(), "No node with given id"); i++ {
+		time.Sleep(100 * time.Millisecond)
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	}
 	if err != nil {
 		loc, _ := chromedp.Run(e.Ctx, chromedp.Location())
 		t.Fatalf("browser text %s (at %s): %v", css, loc, err)

@@ -36,8 +36,12 @@ func TestLoginAndCreateClerk(t *testing.T) {
 		}
 
 		e.Login(t, "admin", e.AdminPassword)
-		if h1 := e.Text(t, "main h1"); !strings.Contains(h1, "欢迎") {
+		// The administrator's home page is the county dashboard.
+		if h1 := e.Text(t, "main h1"); !strings.Contains(h1, "基金运行概况") {
 			t.Fatalf("home page heading: %q", h1)
+		}
+		if who := e.Text(t, "header .user"); !strings.Contains(who, "管理员") && !strings.Contains(who, "admin") {
+			t.Fatalf("logged-in user shown as %q", who)
 		}
 
 		e.Do(t,
