@@ -195,13 +195,16 @@ type qopts struct {
 	// afterID > 0: only settlements with a larger id, found by id rather
 	// than by date (the rows of closed days the rollup has not seen).
 	afterID int64
+	// live: a few rows (today's, late ones): the patient is looked up per
+	// row, never a pass over persons.
+	live    bool
 	dialect db.Dialect
 }
 
 var allSources = qopts{settle: true, claims: true}
 
 func visitFactsOpt(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, o qopts) (map[string]*Facts, error) {
-	join := scopePath != "" || dim == ByTownship || dim == ByVillage
+	join := scopePath != "" || dim == ByTownship || dim == ByVillage || o.live
 	out, err := visitQuery(ctx, q, p, dim, scopePath, join, false, o)
 	if err != nil || join {
 		return out, err
@@ -224,7 +227,7 @@ func visitFactsOpt(ctx context.Context, q db.Querier, p Period, dim Dim, scopePa
 func visitQuery(ctx context.Context, q db.Querier, p Period, dim Dim, scopePath string, join, poorOnly bool, o qopts) (map[string]*Facts, error) {
 	out := map[string]*Facts{}
 	personsFirst := false
-	if join && o.afterID == 0 {
+	if join && !o.live {
 		var err error
 		if personsFirst, err = densePeriod(ctx, q, p); err != nil {
 			return nil, err

@@ -62,7 +62,7 @@ func rolledVisits(ctx context.Context, q db.Querier, dl db.Dialect, p Period, di
 		}
 		c := m.closed
 		if !to.Before(c) { // days from the mark on: all live
-			part, err := visitFactsOpt(ctx, q, Custom(p.Year, maxDate(from, c), to), dim, scopePath, qopts{settle: true, dialect: dl})
+			part, err := visitFactsOpt(ctx, q, Custom(p.Year, maxDate(from, c), to), dim, scopePath, qopts{settle: true, live: true, dialect: dl})
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ func rolledVisits(ctx context.Context, q db.Querier, dl db.Dialect, p Period, di
 		}
 		if from.Before(c) { // closed days: rows written after the refresh
 			part, err := visitFactsOpt(ctx, q, Custom(p.Year, from, minDate(to, c.AddDays(-1))), dim, scopePath,
-				qopts{settle: true, afterID: m.settleID, dialect: dl})
+				qopts{settle: true, afterID: m.settleID, live: true, dialect: dl})
 			if err != nil {
 				return err
 			}
@@ -124,14 +124,14 @@ func rolledVisits(ctx context.Context, q db.Querier, dl db.Dialect, p Period, di
 			if e[1].Before(e[0]) {
 				continue
 			}
-			part, err := visitFactsOpt(ctx, q, Custom(p.Year, e[0], e[1]), dim, scopePath, qopts{settle: true, dialect: dl})
+			part, err := visitFactsOpt(ctx, q, Custom(p.Year, e[0], e[1]), dim, scopePath, qopts{settle: true, live: true, dialect: dl})
 			if err != nil {
 				return nil, err
 			}
 			merge(part)
 		}
 	}
-	claims, err := visitFactsOpt(ctx, q, p, dim, scopePath, qopts{claims: true, dialect: dl})
+	claims, err := visitFactsOpt(ctx, q, p, dim, scopePath, qopts{claims: true, live: true, dialect: dl})
 	if err != nil {
 		return nil, err
 	}

@@ -62,3 +62,9 @@ CREATE TABLE stats_rollup_moved (
     old_area_path  TEXT NOT NULL,
     old_categories TEXT NOT NULL
 );
+
+-- The denominators (enrollees, eligible population by area) are current
+-- state and read at report time: covering indexes in area order, so that
+-- each is one index scan without a sort or a row look-up.
+CREATE INDEX enrollments_stats ON enrollments (year, cancelled_at, area_path, household_id);
+CREATE INDEX persons_stats ON persons (area_path, household_id, status, status_date);
