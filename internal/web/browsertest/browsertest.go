@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,18 +88,30 @@ const AdminPassword = "admin-pass-1"
 // stopped when t ends.
 func New(t *testing.T, d *db.DB) *Env {
 	t.Helper()
-	bin := Chromium(t)
+	Chromium(t)
 	opts := auth.Options{BcryptCost: bcrypt.MinCost}
 	ctx := context.Background()
 	if _, err := setup.Initialize(ctx, d, setup.Input{CountyCode: "520222", CountyName: "盘县",
 		AdminPassword: AdminPassword, Auth: opts}); err != nil {
 		t.Fatalf("browsertest: initialize: %v", err)
 	}
-	e := &Env{DB: d, AdminPassword: AdminPassword}
-	if err := d.QueryRowContext(ctx, `SELECT id FROM areas WHERE parent_id IS NULL`).Scan(&e.County); err != nil {
+	e := Serve(t, d)
+	e.AdminPassword = AdminPassword
+	return e
+}
+
+// Serve serves the app over an initialized database d (a county built by
+// other means: the HIS sandbox, the demo) on a loopback port and opens a
+// headless browser on it. Everything is stopped when t ends; when t has
+// failed by then, a screenshot of the page is saved first (Screenshot).
+func Serve(t *testing.T, d *db.DB) *Env {
+	t.Helper()
+	bin := Chromium(t)
+	e := &Env{DB: d}
+	if err := d.QueryRowContext(context.Background(), `SELECT id FROM areas WHERE parent_id IS NULL`).Scan(&e.County); err != nil {
 		t.Fatal(err)
 	}
-	e.App = server.New(d, slog.New(slog.DiscardHandler), server.Options{Auth: opts})
+	e.App = server.New(d, slog.New(slog.DiscardHandler), server.Options{Auth: auth.Options{BcryptCost: bcrypt.MinCost}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +121,38 @@ func New(t *testing.T, d *db.DB) *Env {
 	t.Cleanup(func() { _ = srv.Close() })
 	e.URL = "http://" + ln.Addr().String()
 	e.Ctx = newBrowser(t, bin)
+	t.Cleanup(func() { // runs before the browser is closed (cleanups run last first)
+		if t.Failed() {
+			e.Screenshot(t, "failed")
+		}
+	})
 	return e
+}
+
+// Screenshot saves a PNG of the whole page to $NCMS_SCREENSHOT_DIR (default
+// $TMPDIR/ncms-screenshots) as TESTNAME-name.png and logs its path.
+func (e *Env) Screenshot(t testing.TB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.Ctx, 10*time.Second)
+	defer cancel()
+	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := os.Getenv("NCMS_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "ncms-screenshots")
+	}
+	file := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name+".png")
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		err = os.WriteFile(file, img, 0o644)
+	}
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	t.Logf("screenshot: %s", file)
 }
 
 // newBrowser starts a headless Chromium with a fresh profile and returns
@@ -146,6 +190,7 @@ func (e *Env) Do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		loc, _ := chromedp.Run(e.Ctx, chromedp.Location())
+		e.Screenshot(t, "failed")
 		t.Fatalf("browser (at %s): %v", loc, err)
 	}
 }
@@ -166,6 +211,7 @@ func (e *Env) Text(t *testing.T, css string) string {
 	}
 	if err != nil {
 		loc, _ := chromedp.Run(e.Ctx, chromedp.Location())
+		e.Screenshot(t, "failed")
 		t.Fatalf("browser text %s (at %s): %v", css, loc, err)
 	}
 	return s
