@@ -38,8 +38,9 @@ type demoCounty struct {
 // hundred settled visits.
 const demoSize = 0.025
 
-// newDemoCounty builds the demo county on d and serves it.
-func newDemoCounty(t *testing.T, d *db.DB) *demoCounty {
+// newDemoCounty builds a demo county of the size (demoSize for the tests)
+// on d and serves it.
+func newDemoCounty(t *testing.T, d *db.DB, size float64) *demoCounty {
 	t.Helper()
 	Chromium(t)
 	if testing.Short() {
@@ -50,7 +51,7 @@ func newDemoCounty(t *testing.T, d *db.DB) *demoCounty {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	res, err := demo.Run(context.Background(), d, demo.Options{Seed: 7, Size: demoSize, OutpatientShare: 0.1, Key: key,
+	res, err := demo.Run(context.Background(), d, demo.Options{Seed: 7, Size: size, OutpatientShare: 0.1, Key: key,
 		BcryptCost: bcrypt.MinCost, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -137,8 +138,8 @@ func (dc *demoCounty) covered(t *testing.T, prefix string, in bool, skip int) de
 // screenshot (Serve, Screenshot).
 func TestDemoCounty(t *testing.T) {
 	Chromium(t)
-	t.Run("sqlite", func(t *testing.T) { newDemoCounty(t, dbtest.SQLite(t)).journeys(t) })
-	t.Run("postgres", func(t *testing.T) { newDemoCounty(t, dbtest.Postgres(t)).journeys(t) })
+	t.Run("sqlite", func(t *testing.T) { newDemoCounty(t, dbtest.SQLite(t), demoSize).journeys(t) })
+	t.Run("postgres", func(t *testing.T) { newDemoCounty(t, dbtest.Postgres(t), demoSize).journeys(t) })
 }
 
 func (dc *demoCounty) journeys(t *testing.T) {
