@@ -93,7 +93,7 @@ func (b *builder) enroll() error {
 // when none of it is enrolled, else joining its tier.
 func (b *builder) enrollAtDesk(en *enroll.Service, y enroll.Year, rnd *rand.Rand) error {
 	rows, err := b.d.QueryContext(b.ctx, `SELECT p.household_id, p.id,
-		(SELECT COUNT(*) FROM enrollments e WHERE e.household_id = p.household_id AND e.year = ? AND e.cancelled_at IS NULL)
+		(SELECT COUNT(*) FROM enrollments e WHERE e.household_id = p.household_id AND +e.year = ? AND e.cancelled_at IS NULL)
 		FROM persons p WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments e
 		WHERE e.person_id = p.id AND e.year = ? AND e.cancelled_at IS NULL) ORDER BY p.household_id, p.id`, b.year, b.year)
 	if err != nil {

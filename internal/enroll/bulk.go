@@ -106,8 +106,11 @@ func (s *Service) enrollBulk(ctx context.Context, tx *db.Tx, in BulkInput, res *
 		}
 	}
 	// The candidates: one condition, used by every statement of the batch.
+	// +e.year keeps SQLite on enrollments_household: with year usable it
+	// prefers the covering enrollments_stats (year, cancelled_at, …), which
+	// reads every enrollment of the year per candidate (quadratic).
 	cand := `p.status = 'active' AND p.area_path LIKE ? AND NOT EXISTS (SELECT 1 FROM enrollments e
-		WHERE e.household_id = p.household_id AND e.year = ? AND e.cancelled_at IS NULL)`
+		WHERE e.household_id = p.household_id AND +e.year = ? AND e.cancelled_at IS NULL)`
 	args := []any{path + "%", in.Year}
 	if len(y.Subsidies) > 0 {
 		var sub []string
