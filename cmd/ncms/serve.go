@@ -13,13 +13,10 @@ import (
 
 	"ncms/internal/db"
 	"ncms/internal/his"
-	"ncms/internal/httpx"
 	"ncms/internal/institution"
 	"ncms/internal/notice"
 	"ncms/internal/outbox"
 	"ncms/internal/server"
-	"ncms/internal/settle"
-	"ncms/internal/supervise"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -125,8 +122,7 @@ func newHandler(d *db.DB, log *slog.Logger) http.Handler {
 		log.Error("HIS interface: no installation key; signatures cannot be verified", "err", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(his.Prefix+"/", httpx.Wrap(his.New(his.Config{DB: d, Log: log, Key: key,
-		Settle: settle.New(d, settle.Options{Coverage: settle.EnrollCoverage, Screen: supervise.New(d, supervise.Options{})})}), log))
+	mux.Handle(his.Prefix+"/", server.HIS(d, log, key))
 	mux.Handle("/", app.Handler)
 	return mux
 }

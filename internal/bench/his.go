@@ -16,7 +16,7 @@ import (
 
 	"ncms/internal/db"
 	"ncms/internal/his"
-	"ncms/internal/httpx"
+	ncmsserver "ncms/internal/server"
 )
 
 // HISFigure is one engine × phase × concurrency: medians over the runs.
@@ -50,12 +50,12 @@ type server struct {
 }
 
 // startServer serves d's HIS interface exactly as `ncms serve` mounts it
-// (httpx.Wrap(his.New(...)) at his.Prefix, request log formatted but
-// discarded) on a loopback port.
+// (server.HIS at his.Prefix: screening hook included, request log
+// formatted but discarded) on a loopback port.
 func startServer(d *db.DB, c *county) (*server, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	mux.Handle(his.Prefix+"/", httpx.Wrap(his.New(his.Config{DB: d, Log: log, Key: c.key}), log))
+	mux.Handle(his.Prefix+"/", ncmsserver.HIS(d, log, c.key))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
