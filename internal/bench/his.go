@@ -16,6 +16,7 @@ import (
 
 	"ncms/internal/db"
 	"ncms/internal/his"
+	"ncms/internal/money"
 	ncmsserver "ncms/internal/server"
 )
 
@@ -234,6 +235,7 @@ type prepared struct {
 	client *his.Client
 	visit  string
 	psn    string
+	total  string // the bill's total (medfee_sumamt)
 }
 
 // prepare registers and uploads n visits with conc workers into queue.
@@ -291,12 +293,23 @@ func (l *load) open(ctx context.Context, c *his.Client, person int64) (prepared,
 		return prepared{}, fmt.Errorf("2201: no mdtrt_id in %s", reg)
 	}
 	v := out.Data.MdtrtID
-	lines := []any{l.line("1", v, "S110200001", "1", "10", "10.00"), l.line("2", v, "XJ01CAA040A001010101445", "24", "0.25", "6.00"),
+	// The quantity of one drug varies with the visit (1–60 × 0.25, within the large-prescription limit of 60 units), so a
+	// person's visits of one day are not identical bills: identical bills
+	// are what the duplicate-bill screening rule flags, and a benchmark of
+	// nothing but fraud would measure case opening, not settlement.
+	n := 1 + l.seq.Load()%60
+	amox := money.Fen(n * 25)
+	total := money.Fen(9200) + amox
+	lines := []any{l.line("1", v, "S110200001", "1", "10", "10.00"), l.line("2", v, "XJ01CAA040A001010101445", strconv.FormatInt(n, 10), "0.25", amox.String()),
 		l.line("3", v, "XJ01DDA080A001010101445", "10", "3.2", "32.00"), l.line("4", v, "ZC99ZZZ0001010100001", "1", "50", "50")}
+	// The class C item carries the patient's signed consent (hosp_appr_flag
+	// 1), as a hospital's bill does; without it every settlement would open
+	// a "class C without consent" case.
+	lines[3].(map[string]any)["hosp_appr_flag"] = "1"
 	if _, err := call(ctx, c, "2204", map[string]any{"feedetail": lines}); err != nil {
 		return prepared{}, err
 	}
-	return prepared{client: c, visit: v, psn: psn}, nil
+	return prepared{client: c, visit: v, psn: psn, total: total.String()}, nil
 }
 
 func (l *load) line(sn, visit, code, cnt, pric, total string) map[string]any {
@@ -305,10 +318,10 @@ func (l *load) line(sn, visit, code, cnt, pric, total string) map[string]any {
 		"pric": json.Number(pric), "hosp_appr_flag": "0"}
 }
 
-// settle settles the visit (2207) for the lines' total, 98.00.
+// settle settles the visit (2207) for the lines' total.
 func (l *load) settle(ctx context.Context, p prepared) error {
 	_, err := call(ctx, p.client, "2207", map[string]any{"data": map[string]any{"psn_no": p.psn, "mdtrt_cert_type": "02",
-		"mdtrt_cert_no": "", "med_type": "11", "medfee_sumamt": json.Number("98.00"), "psn_setlway": "01", "mdtrt_id": p.visit,
+		"mdtrt_cert_no": "", "med_type": "11", "medfee_sumamt": json.Number(p.total), "psn_setlway": "01", "mdtrt_id": p.visit,
 		"chrg_bchno": "B1", "acct_used_flag": "0", "insutype": "390", "invono": "INV" + p.visit}})
 	return err
 }

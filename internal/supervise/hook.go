@@ -168,11 +168,23 @@ func liveStays(ctx context.Context, q db.Querier, where string, args ...any) ([]
 // same person, institution, visit day and total, or the same invoice
 // number at the institution; with their lines.
 func duplicateCandidates(ctx context.Context, q db.Querier, b rules.Bill) ([]rules.Bill, error) {
-	where := `s.institution_id = ? AND s.id <> ? AND s.visit_id <> ? AND ` + live + ` AND
-		((s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?)`
-	args := []any{b.InstitutionID, b.SettlementID, b.VisitID, b.PersonID, b.Begin, int64(b.MedFee)}
+	// The candidates are found through two indexes — the person's
+	// settlements (settlements_person) and the institution's invoice numbers
+	// (supervise_settlements_invoice) — as a UNION: with an OR, SQLite
+	// scans every settlement of the institution, a cost that grows with
+	// the institution's history on every settlement. At most the 20 latest
+	// candidates are read with their lines: one is enough for a hit.
+	cand := `SELECT id FROM settlements WHERE person_id = ? AND institution_id = ? AND medfee_sumamt = ?`
+	args := []any{b.PersonID, b.InstitutionID, int64(b.MedFee)}
 	if b.Invoice != "" {
-		where += ` OR (s.invono <> '' AND s.invono = ?)`
+		cand += ` UNION SELECT id FROM settlements WHERE institution_id = ? AND invono = ? AND invono <> ''`
+		args = append(args, b.InstitutionID, b.Invoice)
+	}
+	where := `s.id IN (SELECT id FROM (` + cand + `) c ORDER BY id DESC LIMIT 20) AND s.id <> ? AND s.visit_id <> ? AND ` + live + ` AND
+		(s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?`
+	args = append(args, b.SettlementID, b.VisitID, b.PersonID, b.Begin, int64(b.MedFee))
+	if b.Invoice != "" {
+		where += ` OR s.invono = ?`
 		args = append(args, b.Invoice)
 	}
 	where += `)`
