@@ -107,8 +107,9 @@ type demoPerson struct {
 	IDNumber, Name string
 }
 
-// covered returns an active person covered today whose area path does (in)
-// or does not start with prefix, with no open visit.
+// covered returns the skip+1-th active person covered from 10 days ago to
+// today whose area path does (in) or does not start with prefix, with no
+// open visit.
 func (dc *demoCounty) covered(t *testing.T, prefix string, in bool, skip int) demoPerson {
 	t.Helper()
 	op := "LIKE"
@@ -116,12 +117,17 @@ func (dc *demoCounty) covered(t *testing.T, prefix string, in bool, skip int) de
 		op = "NOT LIKE"
 	}
 	var p demoPerson
-	today := dc.today.String()
+	// Covered since 10 days ago at least (the claim's stay), or the year's start.
+	since := dc.today.AddDays(-10)
+	if first := civil.New(dc.res.Year, 1, 1); since.Before(first) {
+		since = first
+	}
 	dc.one(t, `SELECT p.id, p.id_number, p.name FROM persons p JOIN enrollments e ON e.person_id = p.id
 		WHERE e.year = ? AND e.cancelled_at IS NULL AND e.cover_from <= ? AND e.cover_to >= ? AND p.status = 'active'
 		AND p.id_number IS NOT NULL AND p.area_path `+op+` ?
 		AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.person_id = p.id AND v.status = 'open')
-		ORDER BY p.id LIMIT 1 OFFSET ?`, []any{dc.res.Year, today, today, prefix + "%", skip}, &p.ID, &p.IDNumber, &p.Name)
+		ORDER BY p.id LIMIT 1 OFFSET ?`, []any{dc.res.Year, since.String(), dc.today.String(), prefix + "%", skip},
+		&p.ID, &p.IDNumber, &p.Name)
 	return p
 }
 
