@@ -45,7 +45,8 @@ func feeLine(o *obj, inpatient bool) settle.LineInput {
 	l.Qty = o.qty("cnt", true)
 	l.Price = o.price("pric", true)
 	o.id("psn_no", false)
-	for _, f := range []string{"chrg_bchno", "rxno", "medins_list_codg", "bilg_dept_codg", "bilg_dr_codg", "drord_no"} {
+	l.Batch = o.str("chrg_bchno", false, 30)
+	for _, f := range []string{"rxno", "medins_list_codg", "bilg_dept_codg", "bilg_dr_codg", "drord_no"} {
 		o.str(f, false, 50)
 	}
 	for _, f := range []string{"bilg_dept_name", "bilg_dr_name", "sin_dos_dscr", "used_frqu_dscr", "medc_way_dscr"} {
@@ -127,18 +128,15 @@ func (s *Service) uploadInpatient(ctx context.Context, cl *call) (any, error) {
 	return s.upload(ctx, cl, true)
 }
 
-// revokeOutpatient is 2205: chrg_bchno "0000" (or empty) revokes every
-// unsettled line of the visit.
+// revokeOutpatient is 2205: chrg_bchno names the charge batch whose
+// unsettled lines are revoked; "0000" (or empty) revokes every unsettled
+// line of the visit.
 func (s *Service) revokeOutpatient(ctx context.Context, cl *call) (any, error) {
 	var c apperr.Collector
 	d := node(cl.input(&c), "data", &c)
 	r := settle.RevokeRequest{MsgID: cl.req.MsgID, VisitID: d.id("mdtrt_id", true)}
 	d.id("psn_no", false)
-	// settle keeps no charge batches: only "0000" (all unsettled) is served.
-	// TODO(settle): fee_lines.chrg_bchno to revoke one batch.
-	if b := d.str("chrg_bchno", false, 30); b != "" && b != "0000" {
-		d.bad("chrg_bchno", "batch", "仅支持 0000(撤销全部未结算明细)", "only 0000 (all unsettled lines) is supported")
-	}
+	r.Batch = d.str("chrg_bchno", false, 30)
 	return s.revoke(ctx, r, &c)
 }
 

@@ -184,11 +184,11 @@ func (s *Service) stage(ctx context.Context, v Visit, level string, lines []Line
 
 const lineInsert = `INSERT INTO fee_lines (visit_id, feedetl_sn, init_feedetl_sn, code, name, catalog_id,
 		class, selfpay_bp, price_cap, essential, restricted, levels, approval, qty, price, total, fee_date,
-		fulamt_ownpay, overlmt, preselfpay, inscp, reason, status, upload_msgid, created_at) VALUES `
+		fulamt_ownpay, overlmt, preselfpay, inscp, reason, status, upload_msgid, created_at, chrg_bchno) VALUES `
 
-const lineValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`
+const lineValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`
 
-// lineBatch is the most lines one INSERT carries (24 values a line).
+// lineBatch is the most lines one INSERT carries (25 values a line).
 const lineBatch = 32
 
 // insertLines stores the staged lines. Without refund lines they go in
@@ -226,7 +226,7 @@ func insertLineBatch(ctx context.Context, tx *db.Tx, visitID int64, msgID, now s
 	var b strings.Builder
 	b.Grow(len(lineInsert) + len(lines)*(len(lineValues)+2))
 	b.WriteString(lineInsert)
-	args := make([]any, 0, 24*len(lines))
+	args := make([]any, 0, 25*len(lines))
 	for i := range lines {
 		st := &lines[i]
 		l, sp, e := &st.line, &st.split, st.entry
@@ -237,7 +237,7 @@ func insertLineBatch(ctx context.Context, tx *db.Tx, visitID int64, msgID, now s
 		args = append(args, visitID, l.ID, st.in.InitSN, l.Code, l.Name, e.ID, l.Class.String(), int64(l.SelfPay),
 			int64(l.PriceCap), l.Essential, l.Restricted, strings.Join(l.Levels, ","), l.Approval, int64(l.Qty),
 			int64(l.Price), int64(sp.Total), l.Date, int64(sp.FullOwn), int64(sp.OverLimit), int64(sp.FirstSelf),
-			int64(sp.InScope), sp.Reason.String(), msgID, now)
+			int64(sp.InScope), sp.Reason.String(), msgID, now, st.in.Batch)
 	}
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	if db.IsUniqueViolation(err) {

@@ -18,7 +18,11 @@ func (s *Service) RevokeLines(ctx context.Context, r RevokeRequest) (RevokeResul
 	if err != nil {
 		return RevokeResult{}, err
 	}
-	all := len(r.SNs) == 0
+	batch := strings.TrimSpace(r.Batch)
+	if batch == "0000" {
+		batch = ""
+	}
+	all := len(r.SNs) == 0 && batch == ""
 	for _, sn := range r.SNs {
 		if strings.TrimSpace(sn) == "0000" {
 			all = true
@@ -31,7 +35,13 @@ func (s *Service) RevokeLines(ctx context.Context, r RevokeRequest) (RevokeResul
 		if err != nil {
 			return effect{}, err
 		}
-		sns, err := revokeLines(ctx, tx, v.ID, r.SNs, all)
+		want := r.SNs
+		if batch != "" && !all {
+			if want, err = batchLines(ctx, tx, v.ID, batch); err != nil {
+				return effect{}, err
+			}
+		}
+		sns, err := revokeLines(ctx, tx, v.ID, want, all)
 		if err != nil {
 			return effect{}, err
 		}
@@ -89,4 +99,38 @@ func revokeLines(ctx context.Context, tx *db.Tx, visitID int64, want []string, a
 		pick = []string{}
 	}
 	return pick, nil
+}
+
+// batchLines names the unsettled lines of one charge batch of the visit. A
+// batch with no line is not found; a batch whose lines are all settled is
+// a conflict (reverse the settlement first).
+func batchLines(ctx context.Context, tx *db.Tx, visitID int64, batch string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT feedetl_sn, status FROM fee_lines WHERE visit_id = ? AND chrg_bchno = ? AND status <> 'revoked' ORDER BY id`, visitID, batch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var open []string
+	settled := false
+	for rows.Next() {
+		var sn, st string
+		if err := rows.Scan(&sn, &st); err != nil {
+			return nil, err
+		}
+		if st == "open" {
+			open = append(open, sn)
+		} else {
+			settled = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(open) == 0 && settled {
+		return nil, apperr.Field("chrg_bchno", "batch_settled", "收费批次 "+batch+" 的明细已结算,不能撤销", "the lines of charge batch "+batch+" are settled and cannot be revoked")
+	}
+	if len(open) == 0 {
+		return nil, apperr.Field("chrg_bchno", "batch_not_found", "未找到收费批次 "+batch+" 的未结算明细", "no unsettled lines in charge batch "+batch)
+	}
+	return open, nil
 }

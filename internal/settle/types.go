@@ -79,6 +79,7 @@ type LineInput struct {
 	Total    money.Fen    `json:"det_item_fee_sumamt"`
 	Date     civil.Date   `json:"fee_ocur_time"` // zero: the visit's date
 	Approval int          `json:"hosp_appr_flag"`
+	Batch    string       `json:"chrg_bchno,omitempty"` // the HIS's charge batch (收费批次)
 }
 
 // UploadRequest uploads fee lines (2204 / 2301).
@@ -112,6 +113,9 @@ type RevokeRequest struct {
 	MsgID   string   `json:"-"`
 	VisitID int64    `json:"mdtrt_id"`
 	SNs     []string `json:"feedetl_sn"`
+	// Batch revokes the unsettled lines of one charge batch (2205
+	// chrg_bchno); "" or "0000" with no SNs revokes every unsettled line.
+	Batch string `json:"chrg_bchno,omitempty"`
 }
 
 // RevokeResult lists the lines revoked.
