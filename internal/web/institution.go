@@ -48,8 +48,7 @@ func (c *Console) inst(withKey bool) (*institution.Service, error) {
 
 // instListView is the data of the institution list.
 type instListView struct {
-	Items    []institution.Institution
-	Pager    *Pager
+	Table    *List[institution.Institution] // sorted (?sort=), one page of it
 	Levels   []Option
 	Statuses []Option
 	CanWrite bool
@@ -72,56 +71,43 @@ func instFilter(r *http.Request) (institution.Filter, *Form) {
 	return flt, f
 }
 
-// institutionList lists the institutions the caller may see (?format=xlsx:
-// every matching row as Excel).
+// institutionList lists the institutions the caller may see, sorted by a
+// displayed column (?sort=, default: by code as the service returns them)
+// and paged; ?format=xlsx: every matching row as Excel, in the same order.
 func (c *Console) institutionList(w http.ResponseWriter, r *http.Request) error {
 	flt, f := instFilter(r)
 	s, _ := c.inst(false)
-	if wantsXLSX(r) {
-		return c.exportInstitutions(w, r, s, flt)
-	}
-	pg := newPager(r, 50)
-	flt.Limit, flt.Offset = pg.Limit(), pg.Offset()
-	items, total, err := s.List(r.Context(), flt)
+	items, err := allInstitutions(r, s, flt)
 	if err != nil {
 		return err
 	}
-	pg.Total = total
+	t := newList(r, "inst-list", institutionColumns(), items, "", 50)
+	if wantsXLSX(r) {
+		return t.Export(w, "institutions", "定点医疗机构")
+	}
 	p := &Page{Lang: Lang(r)}
-	v := instListView{Items: items, Pager: pg, CanWrite: canWriteInstitutions(r),
+	v := instListView{Table: t, CanWrite: canWriteInstitutions(r),
 		Levels:   append([]Option{{Value: "", Label: p.T("label.all")}}, levelOptions(p)...),
 		Statuses: append([]Option{{Value: "", Label: p.T("label.all")}}, statusOptions(p)...)}
 	return c.render(w, r, "institution_list.html", View{Form: f, Data: v})
 }
 
-// exportInstitutions sends every institution matching flt as Excel; bank
-// account numbers are masked as in the list.
-func (c *Console) exportInstitutions(w http.ResponseWriter, r *http.Request, s *institution.Service, flt institution.Filter) error {
-	t := Table{Sheet: "定点医疗机构", Header: []string{"机构编码", "机构名称", "级别", "民营", "县内/县外", "协议机构",
-		"联网结算", "开户银行", "账户名称", "银行账号", "状态", "状态起始日期", "paasid"}}
+// allInstitutions reads every institution matching flt (the county's
+// institutions: a bounded list), 500 at a time, in the service's order.
+func allInstitutions(r *http.Request, s *institution.Service, flt institution.Filter) ([]institution.Institution, error) {
+	var all []institution.Institution
 	flt.Limit, flt.Offset = 500, 0
 	for {
 		items, total, err := s.List(r.Context(), flt)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, in := range items {
-			lv, _ := in.Level.Label()
-			st, _ := in.Status.Label()
-			place := "县外"
-			if in.InCounty {
-				place = "县内"
-			}
-			t.Rows = append(t.Rows, []any{in.Code, in.Name, lv, yesNo(in.Private), place, yesNo(in.Agreement),
-				yesNo(in.Networked), in.BankName, in.BankAccountName, institution.MaskAccount(in.BankAccountNo),
-				st, in.StatusSince.String(), in.PaasID})
-		}
+		all = append(all, items...)
 		flt.Offset += len(items)
 		if len(items) == 0 || flt.Offset >= total {
-			break
+			return all, nil
 		}
 	}
-	return writeXLSX(w, "institutions", t)
 }
 
 func yesNo(b bool) string {

@@ -259,3 +259,62 @@ func TestInstitutionPagesRolesAndScope(t *testing.T) {
 		}
 	})
 }
+
+// TestInstitutionListSort: the list sorts by a displayed column both ways
+// (the page, its aria-sort and the Excel export); an unknown column is
+// ignored (the service's order, by code), filters still apply.
+func TestInstitutionListSort(t *testing.T) {
+	t.Setenv(institution.KeyEnv, testSecretKey)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		admin := a.client(t).login("admin", testAdminPW)
+		createInst(t, admin, township(a.county)) // H52022200001, township
+		hosp := township(a.county)
+		hosp.Set("fixmedins_code", "H52022200002")
+		hosp.Set("fixmedins_name", "盘县人民医院")
+		hosp.Set("level", "county")
+		createInst(t, admin, hosp)
+		createInst(t, admin, url.Values{"fixmedins_code": {"H52020000001"}, "fixmedins_name": {"六盘水市人民医院"}, "level": {"city"}, "agreement": {"1"}})
+		codes := func(body string) string {
+			var out []string
+			for _, m := range regexp.MustCompile(`<td class="mono"><a href="/institutions/\d+">(H\d+)</a>`).FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return strings.Join(out, ",")
+		}
+		byCode := "H52020000001,H52022200001,H52022200002"
+		for _, tc := range []struct{ query, want, aria string }{
+			{"", byCode, ""},
+			{"?sort=code", byCode, `aria-sort="ascending"><a class="sort sort-ascending" href="/institutions?dir=desc&amp;sort=code"`},
+			{"?sort=code&dir=desc", "H52022200002,H52022200001,H52020000001", `aria-sort="descending"><a class="sort sort-descending" href="/institutions?sort=code"`},
+			{"?sort=level", "H52022200001,H52022200002,H52020000001", `aria-sort="ascending"><a class="sort sort-ascending" href="/institutions?dir=desc&amp;sort=level"`},
+			{"?sort=level&dir=desc", "H52020000001,H52022200002,H52022200001", `aria-sort="descending"`},
+			{"?sort=level&dir=desc&county=in", "H52022200002,H52022200001", `aria-sort="descending"`},
+			{"?sort=bank&dir=desc", byCode, ""},                            // exported only: not sortable
+			{"?sort=name%3B+DROP+TABLE+institutions&dir=desc", byCode, ""}, // unknown: ignored
+		} {
+			r := admin.get("/institutions" + tc.query)
+			if r.Status != 200 || codes(r.Body) != tc.want {
+				t.Errorf("%s: %d, rows %s, want %s", tc.query, r.Status, codes(r.Body), tc.want)
+			}
+			if tc.aria == "" && (strings.Contains(r.Body, `aria-sort="ascending"`) || strings.Contains(r.Body, `aria-sort="descending"`)) {
+				t.Errorf("%s: a column marked sorted", tc.query)
+			} else if tc.aria != "" && !strings.Contains(r.Body, tc.aria) {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		if n := countRows(t, d, "institutions"); n != 3 {
+			t.Fatalf("%d institutions", n)
+		}
+		// The export has every row in the page's order.
+		r := admin.get("/institutions?sort=level&dir=desc&format=xlsx")
+		x, err := excelize.OpenReader(bytes.NewReader([]byte(r.Body)))
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		rows, _ := x.GetRows(x.GetSheetList()[0])
+		if len(rows) != 4 || rows[1][0] != "H52020000001" || rows[2][0] != "H52022200002" || rows[3][0] != "H52022200001" || rows[3][9] != "************5678" {
+			t.Fatalf("export rows = %v", rows)
+		}
+	})
+}
