@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"ncms/internal/apperr"
@@ -65,12 +66,17 @@ func (c *Console) supRender(w http.ResponseWriter, r *http.Request, page, tab st
 type supCasesData struct {
 	Filter   supervise.Filter
 	Cases    []supervise.Case
+	Table    *List[supervise.Case] // Cases sorted (?sort=), one page of it
 	Total    int
 	Counts   supervise.Counts
 	Statuses []string
 	Runs     []supervise.Run
 	From, To string
 }
+
+// caseListMax is how many cases of a filter the list holds (newest first;
+// the service's maximum): it sorts, pages and exports these.
+const caseListMax = 1000
 
 func (c *Console) supCases(w http.ResponseWriter, r *http.Request) error {
 	return c.supCasesPage(w, r, nil)
@@ -88,8 +94,18 @@ func (c *Console) supCasesPage(w http.ResponseWriter, r *http.Request, actionErr
 	s := c.supervise()
 	d := supCasesData{Filter: f, Statuses: supervise.Statuses}
 	var err error
+	f.Limit = caseListMax
 	if d.Cases, d.Total, err = s.Cases(r.Context(), f); err != nil {
 		return err
+	}
+	lr := r // after a refused action (POST /supervision/runs) the links are the list's
+	if r.URL.Path != "/supervision" {
+		lr = r.Clone(r.Context())
+		lr.URL = &url.URL{Path: "/supervision", RawQuery: r.URL.RawQuery}
+	}
+	d.Table = newList(lr, "cases", superviseCaseColumns(Lang(r)), d.Cases, "", 50)
+	if r.Method == http.MethodGet && wantsXLSX(r) {
+		return d.Table.Export(w, "supervision-cases", "稽核案件")
 	}
 	if d.Counts, err = s.Counts(r.Context()); err != nil {
 		return err
