@@ -92,6 +92,7 @@ type prepResult struct {
 type stmtListView struct {
 	Period       string
 	Items        []stmtRow
+	Table        *List[stmtRow] // Items sorted (?sort=), one page of it
 	Institutions []Option
 	CanPrepare   bool
 	Results      []prepResult // after "prepare for all institutions"
@@ -141,6 +142,10 @@ func (c *Console) renderStatementList(w http.ResponseWriter, r *http.Request, f 
 	v := stmtListView{Period: per.String(), Results: results}
 	for _, st := range items {
 		v.Items = append(v.Items, stmtRowOf(st))
+	}
+	v.Table = newList(r, "statements", statementColumns(Lang(r)), v.Items, "", 50)
+	if r.Method == http.MethodGet && wantsXLSX(r) {
+		return v.Table.Export(w, "statements-"+v.Period, "月度结算单")
 	}
 	if a := actorOf(r); a.Can(access.Finance) && countyWide(a) {
 		v.CanPrepare = true

@@ -1,13 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"ncms/internal/access"
 	"ncms/internal/db"
@@ -201,5 +205,84 @@ func TestStatementPages(t *testing.T) {
 		wantPage(t, fin1.post("/statements/trueups", url.Values{"institution_id": {townID}, "year": {year}}),
 			http.StatusUnprocessableEntity, "年度尚未结束")
 		wantPage(t, insp.post("/statements/trueups", url.Values{"institution_id": {townID}, "year": {year}}), http.StatusForbidden)
+	})
+}
+
+// TestStatementListSort: a month's statements sort by a displayed column
+// both ways (page, aria-sort, Excel in the same order); an unknown or
+// unsortable column is ignored (the service's order, by institution code).
+func TestStatementListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, sb := newSandboxApp(t, d)
+		ctx := context.Background()
+		a.addDeskClerk(t, "desk.town", "township")
+		a.addUser(t, "fin1", access.Finance, a.county)
+		settleOutpatient(t, a.client(t).login("desk.town", "user-pass-1"), sb)
+		period := statement.PeriodOf(deskToday()).String()
+		fin1 := a.client(t).login("fin1", "user-pass-1")
+		wantPage(t, fin1.post("/statements", url.Values{"institution_id": {"all"}, "period": {period}}), http.StatusOK, `id="prepare-results"`)
+		// The service's order (by code), and which statement has the settlement.
+		var byCode []string
+		var town string
+		rows, err := d.QueryContext(ctx, `SELECT st.id, i.level FROM statements st JOIN institutions i ON i.id = st.institution_id ORDER BY i.code`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, level string
+			if err := rows.Scan(&id, &level); err != nil {
+				t.Fatal(err)
+			}
+			byCode = append(byCode, id)
+			if level == "township" {
+				town = id
+			}
+		}
+		rows.Close()
+		if len(byCode) != 3 || town == "" {
+			t.Fatalf("statements %v, township %q", byCode, town)
+		}
+		others := slices.DeleteFunc(slices.Clone(byCode), func(id string) bool { return id == town })
+		ids := func(body string) string {
+			var out []string
+			for _, row := range stmtIDs(body) {
+				out = append(out, strings.Fields(row)[0])
+			}
+			return strings.Join(out, ",")
+		}
+		join := func(x ...[]string) string { return strings.Join(slices.Concat(x...), ",") }
+		base := "/statements?period=" + period
+		for _, tc := range []struct{ query, want, aria string }{
+			{"", join(byCode), ""},
+			{"&sort=institution", join(byCode), `aria-sort="ascending"><a class="sort sort-ascending" href="/statements?dir=desc&amp;period=` + period + `&amp;sort=institution"`},
+			{"&sort=institution&dir=desc", join([]string{byCode[2], byCode[1], byCode[0]}), `aria-sort="descending"><a class="sort sort-descending" href="/statements?period=` + period + `&amp;sort=institution"`},
+			{"&sort=advanced", join(others, []string{town}), `aria-sort="ascending"`},
+			{"&sort=advanced&dir=desc", join([]string{town}, others), `aria-sort="descending"`},
+			{"&sort=settlements&dir=desc", join([]string{town}, others), `aria-sort="descending"`},
+			{"&sort=people&dir=desc", join(byCode), ""}, // shown, not sortable
+			{"&sort=payable%3B+DROP+TABLE+statements&dir=desc", join(byCode), ""},
+		} {
+			r := fin1.get(base + tc.query)
+			if r.Status != 200 || ids(r.Body) != tc.want {
+				t.Errorf("%s: %d, rows %s, want %s", tc.query, r.Status, ids(r.Body), tc.want)
+			}
+			if tc.aria == "" && (strings.Contains(r.Body, `aria-sort="ascending"`) || strings.Contains(r.Body, `aria-sort="descending"`)) {
+				t.Errorf("%s: a column marked sorted", tc.query)
+			} else if tc.aria != "" && !strings.Contains(r.Body, tc.aria) {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		if n := a.rows(t, "statements"); n != 3 {
+			t.Fatalf("%d statements", n)
+		}
+		r := fin1.get(base + "&sort=advanced&dir=desc&format=xlsx")
+		x, err := excelize.OpenReader(bytes.NewReader([]byte(r.Body)))
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		xr, _ := x.GetRows(x.GetSheetList()[0])
+		if len(xr) != 4 || xr[0][0] != "机构编码" || xr[1][4] != "44.80" || xr[2][4] != "0.00" || xr[1][1] != "沙盒镇中心卫生院" {
+			t.Fatalf("export rows = %v", xr)
+		}
 	})
 }
