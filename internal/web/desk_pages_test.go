@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"log/slog"
@@ -8,10 +9,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"ncms/internal/access"
@@ -183,5 +186,67 @@ func TestDeskPages(t *testing.T) {
 			t.Fatal("a reversed settlement offers the reversal again")
 		}
 		wantPage(t, c.get("/desk/day"), http.StatusOK, `id="desk-day-medfee">0.00`)
+	})
+}
+
+// TestDeskDaySettlementSort: a day's settlements sort by a displayed column
+// both ways (page, aria-sort, Excel in the same order); an unknown or
+// unsortable column is ignored (the service's order, by settlement).
+func TestDeskDaySettlementSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, sb := newSandboxApp(t, d)
+		a.addDeskClerk(t, "desk.town", "township")
+		c := a.client(t).login("desk.town", "user-pass-1")
+		settleOutpatient(t, c, sb)
+		var setl string
+		if err := d.QueryRowContext(context.Background(), `SELECT id FROM settlements`).Scan(&setl); err != nil {
+			t.Fatal(err)
+		}
+		wantPage(t, c.post("/desk/settlements/"+setl+"/reverse", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
+		var rev string
+		if err := d.QueryRowContext(context.Background(), `SELECT id FROM settlements WHERE reverses_id IS NOT NULL`).Scan(&rev); err != nil {
+			t.Fatal(err)
+		}
+		rowRE := regexp.MustCompile(`<tr><td><a href="/desk/settlements/(\d+)">`)
+		ids := func(body string) string {
+			var out []string
+			for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return strings.Join(out, ",")
+		}
+		first, last := setl+","+rev, rev+","+setl
+		for _, tc := range []struct{ query, want, aria string }{
+			{"", first, ""},
+			{"?sort=medfee", last, `aria-sort="ascending"><a class="sort sort-ascending" href="/desk/day?dir=desc&amp;sort=medfee"`},
+			{"?sort=medfee&dir=desc", first, `aria-sort="descending"><a class="sort sort-descending" href="/desk/day?sort=medfee"`},
+			{"?sort=fund", last, `aria-sort="ascending"`},
+			{"?sort=id&dir=desc", last, `aria-sort="descending"`},
+			{"?sort=id", first, `aria-sort="ascending"`},
+			{"?sort=note&dir=desc", first, ""}, // shown, not sortable
+			{"?sort=medfee%3B+DROP+TABLE+settlements&dir=desc", first, ""},
+		} {
+			r := c.get("/desk/day" + tc.query)
+			if r.Status != 200 || ids(r.Body) != tc.want {
+				t.Errorf("%s: %d, rows %s, want %s", tc.query, r.Status, ids(r.Body), tc.want)
+			}
+			if tc.aria == "" && (strings.Contains(r.Body, `aria-sort="ascending"`) || strings.Contains(r.Body, `aria-sort="descending"`)) {
+				t.Errorf("%s: a column marked sorted", tc.query)
+			} else if tc.aria != "" && !strings.Contains(r.Body, tc.aria) {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		if n := a.rows(t, "settlements"); n != 2 {
+			t.Fatalf("%d settlements", n)
+		}
+		r := c.get("/desk/day?sort=medfee&format=xlsx")
+		x, err := excelize.OpenReader(bytes.NewReader([]byte(r.Body)))
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		xr, _ := x.GetRows(x.GetSheetList()[0])
+		if len(xr) != 3 || xr[1][0] != rev || xr[1][4] != "-98.00" || xr[1][7] != "撤销 "+setl || xr[2][0] != setl || xr[2][7] != "已撤销" {
+			t.Fatalf("export rows = %v", xr)
+		}
 	})
 }

@@ -183,6 +183,7 @@ type deskDayData struct {
 	Institutions []Option // for county readers
 	Visits       []settle.DayVisit
 	Settlements  []settle.SettlementRow
+	Table        *List[settle.SettlementRow] // Settlements sorted (?sort=), one page of it
 	ByClr        []settle.ClrTotal
 	Day          *settle.DayTotal
 }
@@ -221,6 +222,10 @@ func (c *Console) deskDay(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := c.loadDay(r, inst, &d); err != nil {
 		return err
+	}
+	d.Table = newList(r, "desk-day-settlements", daySettlementColumns(Lang(r)), d.Settlements, "", 50)
+	if wantsXLSX(r) {
+		return d.Table.Export(w, "settlements-"+d.Date.String(), "当日结算")
 	}
 	return c.render(w, r, "desk_day.html", View{Form: f, Data: d})
 }
