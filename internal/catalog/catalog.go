@@ -238,10 +238,19 @@ type Filter struct {
 	On     civil.Date   // versions valid on this day (zero: today)
 	Limit  int          // default 50, at most 500
 	Offset int
+	// Order is the column to sort by, one of SearchOrders (anything else:
+	// by code); Desc reverses it. Ties are broken by code.
+	Order string
+	Desc  bool
 }
 
-// Search returns the versions valid on f.On that match, by code, and how
-// many match in all.
+// SearchOrders maps the sort keys Search accepts to their ORDER BY column:
+// only these strings ever reach the query.
+var SearchOrders = map[string]string{"code": "code", "name": "name", "kind": "kind", "class": "class",
+	"ceiling": "price_cap", "price": "price", "valid": "valid_from"}
+
+// Search returns the versions valid on f.On that match, by code (or
+// f.Order), and how many match in all.
 func (s *Service) Search(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := reader(ctx); err != nil {
 		return nil, 0, err
@@ -271,7 +280,17 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
+	order := "code"
+	if col, ok := SearchOrders[f.Order]; ok {
+		order = col
+	}
+	if f.Desc {
+		order += " DESC"
+	}
+	if !strings.HasPrefix(order, "code") {
+		order += ", code"
+	}
 	out, err := s.query(ctx, `SELECT `+cols+` FROM catalog_entries WHERE `+where+
-		fmt.Sprintf(" ORDER BY code LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0)), args...)
+		fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", order, f.Limit, max(f.Offset, 0)), args...)
 	return out, total, err
 }

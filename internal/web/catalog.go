@@ -33,10 +33,28 @@ func (c *Console) cat() *catalog.Service { return catalog.New(c.db, catalog.Opti
 type catSearchView struct {
 	Items    []catalog.Entry
 	Pager    *Pager
+	Order    SQLOrder // the header; the service sorts (?sort=) and pages
 	On       civil.Date
 	Kinds    []Option
 	Classes  []Option
 	CanWrite bool
+}
+
+// catalogHeads are the columns of the catalogue search; the sortable keys
+// are those of catalog.SearchOrders (the service sorts: the catalogue is
+// too long to hold).
+var catalogHeads = []colHead{
+	{Key: "code", Zh: "编码", En: "Code", Sortable: true},
+	{Key: "name", Zh: "名称", En: "Name", Sortable: true},
+	{Key: "kind", Zh: "类型", En: "Kind", Sortable: true},
+	{Key: "class", Zh: "类别", En: "Class", Sortable: true},
+	{Key: "selfpay", Zh: "自付比例", En: "Self-pay", Num: true},
+	{Key: "ceiling", Zh: "限价", En: "Ceiling", Num: true, Sortable: true},
+	{Key: "price", Zh: "单价", En: "Price", Num: true, Sortable: true},
+	{Key: "unit", Zh: "单位 / 规格", En: "Unit / spec"},
+	{Key: "flags", Zh: "标记", En: "Flags"},
+	{Key: "levels", Zh: "报销级别", En: "Levels"},
+	{Key: "valid", Zh: "有效期", En: "Valid", Sortable: true},
 }
 
 // catalogFilter reads the search form from the query: q, kind, class and
@@ -78,6 +96,8 @@ func (c *Console) catalogSearch(w http.ResponseWriter, r *http.Request) error {
 	for _, cl := range []engine.Class{engine.ClassA, engine.ClassB, engine.ClassC} {
 		v.Classes = append(v.Classes, Option{Value: cl.String(), Label: classLabel(p, cl)})
 	}
+	v.Order = newSQLOrder(r, catalogHeads, "code")
+	flt.Order, flt.Desc = v.Order.Key, v.Order.Desc
 	if len(f.Errors) > 0 {
 		return c.render(w, r, "catalog_search.html", View{Status: f.Status, Form: f, Data: v})
 	}

@@ -5,6 +5,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,6 +148,64 @@ func TestCatalogPages(t *testing.T) {
 		}
 		if r := clerk.get("/catalog/items/XJ01DDA080A001010101445"); r.Status != 200 {
 			t.Fatalf("clerk item: %d", r.Status)
+		}
+	})
+}
+
+// TestCatalogSearchSort: the catalogue search sorts (in the service, by a
+// whitelisted column) both ways, the page, its aria-sort and the Excel file
+// alike; an unknown or unsortable column is ignored (by code).
+func TestCatalogSearchSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		admin := a.client(t).login("admin", testAdminPW)
+		var csv bytes.Buffer
+		if err := catalog.WriteCSV(&csv, catalog.Template()); err != nil {
+			t.Fatal(err)
+		}
+		if r := admin.upload("/catalog/import", "template.csv", csv.Bytes()); r.Status != http.StatusSeeOther {
+			t.Fatalf("import: %d %s", r.Status, r.Body)
+		}
+		const hip, amox, cefix = "C330800001", "XJ01CAA040A001010101445", "XJ01DDA080A001010101445"
+		codeRE := regexp.MustCompile(`<td class="mono"><a href="/catalog/items/([^"]+)">`)
+		codes := func(body string) string {
+			var out []string
+			for _, m := range codeRE.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return strings.Join(out, ",")
+		}
+		byCode := strings.Join([]string{hip, amox, cefix}, ",")
+		base := "/catalog?date=2025-06-01"
+		for _, tc := range []struct{ query, want, aria string }{
+			{"", byCode, `aria-sort="ascending"><a class="sort sort-ascending" href="/catalog?date=2025-06-01&amp;dir=desc&amp;sort=code"`},
+			{"&sort=code&dir=desc", strings.Join([]string{cefix, amox, hip}, ","), `aria-sort="descending"><a class="sort sort-descending" href="/catalog?date=2025-06-01&amp;sort=code"`},
+			{"&sort=price", strings.Join([]string{amox, cefix, hip}, ","), `aria-sort="ascending"><a class="sort sort-ascending" href="/catalog?date=2025-06-01&amp;dir=desc&amp;sort=price"`},
+			{"&sort=price&dir=desc", strings.Join([]string{hip, cefix, amox}, ","), `aria-sort="descending"`},
+			{"&sort=ceiling&dir=desc", strings.Join([]string{cefix, hip, amox}, ","), `aria-sort="descending"`}, // ties by code
+			{"&sort=price&dir=desc&class=B", strings.Join([]string{hip, cefix}, ","), `aria-sort="descending"`},
+			{"&sort=selfpay&dir=desc", byCode, `aria-sort="ascending"><a class="sort sort-ascending" href="/catalog?date=2025-06-01&amp;dir=desc&amp;sort=code"`},
+			{"&sort=price%3B+DROP+TABLE+catalog_entries&dir=desc", byCode, `aria-sort="ascending"`},
+		} {
+			r := admin.get(base + tc.query)
+			if r.Status != 200 || codes(r.Body) != tc.want {
+				t.Errorf("%s: %d, rows %s, want %s", tc.query, r.Status, codes(r.Body), tc.want)
+			}
+			if !strings.Contains(r.Body, tc.aria) || strings.Count(r.Body, `aria-sort="ascending"`)+strings.Count(r.Body, `aria-sort="descending"`) != 1 {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		if n := countRows(t, d, "catalog_entries"); n != 3 {
+			t.Fatalf("%d entries", n)
+		}
+		r := admin.get(base + "&sort=price&dir=desc&format=xlsx")
+		x, err := excelize.OpenReader(strings.NewReader(r.Body))
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		rows, _ := x.GetRows(x.GetSheetList()[0])
+		if len(rows) != 4 || rows[0][0] != "编码" || rows[1][0] != hip || rows[2][0] != cefix || rows[3][0] != amox {
+			t.Fatalf("export rows = %v", rows)
 		}
 	})
 }
