@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -173,6 +174,12 @@ func (a *API) addDeduction(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) cancelDeduction(w http.ResponseWriter, r *http.Request) error {
+	return withReason(w, r, a.statements().CancelDeduction)
+}
+
+// withReason answers a step on the record named by the path id that takes
+// the request's {"reason"}: the service decides, the answer is its result.
+func withReason[T any](w http.ResponseWriter, r *http.Request, step func(context.Context, int64, string) (T, error)) error {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		return err
@@ -181,11 +188,11 @@ func (a *API) cancelDeduction(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.ReadJSON(r, &req); err != nil {
 		return err
 	}
-	d, err := a.statements().CancelDeduction(r.Context(), id, req.Reason)
+	v, err := step(r.Context(), id, req.Reason)
 	if err != nil {
 		return err
 	}
-	return ok(w, d)
+	return ok(w, v)
 }
 
 func (a *API) getTerms(w http.ResponseWriter, r *http.Request) error {
@@ -295,19 +302,7 @@ func (a *API) payBatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) cancelBatch(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req stepRequest
-	if err := httpx.ReadJSON(r, &req); err != nil {
-		return err
-	}
-	b, err := a.statements().CancelBatch(r.Context(), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return ok(w, b)
+	return withReason(w, r, a.statements().CancelBatch)
 }
 
 func (a *API) listTrueUps(w http.ResponseWriter, r *http.Request) error {
