@@ -43,6 +43,16 @@ func TestStatementsAPI(t *testing.T) {
 		e.want(422, users["insp"], "POST", "/statements/deductions", map[string]any{"institution_id": inst})
 		e.want(201, users["insp"], "POST", "/statements/deductions", map[string]any{"institution_id": inst, "amount": "150.00",
 			"reason": "串换药品", "source_type": "inspection_case", "source_ref": "JC-9"})
+		// A second deduction entered in error: cancelling needs a reason, an
+		// unknown id is not found, and the cancelled one is never taken.
+		extra := e.want(201, users["insp"], "POST", "/statements/deductions", map[string]any{"institution_id": inst, "amount": "80.00",
+			"reason": "重复录入", "source_type": "inspection_case", "source_ref": "JC-10"})
+		xid := fmt.Sprint(extra["id"])
+		e.want(422, users["insp"], "POST", "/statements/deductions/"+xid+"/cancel", map[string]any{})
+		e.want(404, users["insp"], "POST", "/statements/deductions/999999/cancel", map[string]any{"reason": "x"})
+		if c := e.want(200, users["insp"], "POST", "/statements/deductions/"+xid+"/cancel", map[string]any{"reason": "录入错误"}); c["status"] != "cancelled" {
+			t.Fatalf("cancelled deduction: %v", c)
+		}
 		if bad := e.want(422, users["fin1"], "POST", "/statements", map[string]any{"institution_id": inst, "period": "2013-13"}); fmt.Sprint(bad["error"]) == "" ||
 			!strings.Contains(fmt.Sprint(bad["error"]), "field:period") {
 			t.Fatalf("a malformed month must name the period field: %v", bad)
