@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ncms/internal/access"
+	"ncms/internal/bench/seed"
 	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
@@ -89,19 +90,8 @@ func county(b *testing.B, d *db.DB, n int) (context.Context, time.Duration, enro
 		b.Fatalf("imported %d of %d: %v", res.Imported, n, err)
 	}
 	b.Logf("registry import of %d persons: %s", n, time.Since(t0).Round(time.Millisecond))
-	en := enroll.New(d, enroll.Options{Now: func() time.Time { return benchNow }})
-	p, _ := enroll.PresetByKey("pan")
-	if _, err := en.CreateYear(actx, enroll.YearInput{Year: 2026, WaitingDays: -1}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := en.SetStandards(actx, 2026, p.Standards, nil); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := en.SetStatus(actx, 2026, enroll.Open); err != nil {
-		b.Fatal(err)
-	}
 	t0 = time.Now()
-	br, err := en.EnrollBulk(actx, enroll.BulkInput{Year: 2026, Tier: 1, PaidOn: civil.New(2025, 11, 1)})
+	br, err := seed.Enroll(actx, d, 2026, func() time.Time { return benchNow })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,70 +100,12 @@ func county(b *testing.B, d *db.DB, n int) (context.Context, time.Duration, enro
 	return actx, took, br
 }
 
-// settlements writes s settlements of 2026 (with their visits) directly by
-// INSERT … SELECT — a report benchmark needs the rows, not the engine: one
-// per enrolled person up to s (every 8th an admission, every 40th of those
-// referred out), spread over the year and over five institutions of every
-// level, with a 1 KB result_json like a real settlement's.
+// settlements writes s settlements of 2026 directly (seed.Settlements,
+// shared with `ncms bench`).
 func settlements(b *testing.B, d *db.DB, s int) {
-	ctx := context.Background()
 	t0 := time.Now()
-	err := d.InTx(ctx, func(tx *db.Tx) error {
-		var ids []int64
-		for i, lvl := range []string{"village", "township", "county", "city", "province"} {
-			id, err := tx.InsertID(ctx, `INSERT INTO institutions (code, name, level, in_county, agreement, networked, status, status_since, paasid, created_at, updated_at)
-				VALUES (?, ?, ?, ?, TRUE, TRUE, 'active', '2020-01-01', ?, '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`,
-				fmt.Sprintf("H52022100000%d", i), "机构"+lvl, lvl, i < 3, fmt.Sprintf("bench%d", i))
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		scheme, err := tx.InsertID(ctx, `INSERT INTO schemes (code, version, period_from, period_to, effective_from, status, yaml, sha256, created_at)
-			VALUES ('bench', 1, '2026-01-01', '2026-12-31', '2026-01-01', 'active', '', '', '2025-01-01T00:00:00.000000Z')`)
-		if err != nil {
-			return err
-		}
-		day, filler := "date('2026-01-01', '+' || (p.id % 365) || ' days')", "hex(zeroblob(500))"
-		if d.Dialect() == db.Postgres {
-			day, filler = "CAST(DATE '2026-01-01' + CAST(p.id % 365 AS INTEGER) AS TEXT)", "repeat('0', 1000)"
-		}
-		inst := fmt.Sprintf("CASE p.id %% 5 WHEN 0 THEN %d WHEN 1 THEN %d WHEN 2 THEN %d WHEN 3 THEN %d ELSE %d END", ids[0], ids[1], ids[2], ids[3], ids[4])
-		if _, err := tx.ExecContext(ctx, `INSERT INTO visits (institution_id, person_id, household_id, clr_type, med_type, begin_date, end_date,
-			diagnoses, status, created_at, updated_at)
-			SELECT `+inst+`, p.id, p.household_id, CASE WHEN p.id % 8 = 0 THEN '21' ELSE '11' END,
-				CASE WHEN p.id % 320 = 0 THEN '23' WHEN p.id % 8 = 0 THEN '21' ELSE '11' END, `+day+`, `+day+`,
-				'J18.900', 'discharged', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z'
-			FROM enrollments e JOIN persons p ON p.id = e.person_id WHERE e.year = 2026 ORDER BY e.id LIMIT ?`, s); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO settlements (visit_id, institution_id, person_id, household_id, ytd_year, scheme_id, kind, med_type,
-			clr_type, reverses_id, setl_date, setl_time, medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt,
-			act_pay_dedc, hifp_pay, hifmi_pay, maf_pay, oth_pay, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt, result_json)
-			SELECT x.id, x.institution_id, x.person_id, x.household_id, 2026, ?, x.kind, x.med_type, x.clr_type, NULL, x.begin_date,
-				x.begin_date || 'T02:00:00.000000Z', x.cost, 0, 0, 0, x.cost * 9 / 10, 0, x.cost * 6 / 10, 0, 0, 0, x.cost * 6 / 10,
-				x.cost - x.cost * 6 / 10, 0, x.cost - x.cost * 6 / 10, 0, `+filler+`
-			FROM (SELECT v.*, CASE WHEN v.clr_type = '21' THEN 'inpatient' ELSE 'outpatient' END AS kind,
-				CASE WHEN v.clr_type = '21' THEN 300000 + (v.id % 1000) * 1000 ELSE 2000 + (v.id % 100) * 100 END AS cost
-				FROM visits v) x`, scheme)
-		return err
-	})
-	if err != nil {
+	if _, err := seed.Settlements(context.Background(), d, 2026, s); err != nil {
 		b.Fatal(err)
-	}
-	if d.Dialect() == db.Postgres {
-		if _, err := d.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
-			b.Fatal(err)
-		}
-	} else if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
-	if d.Dialect() == db.SQLite {
-		// Fold the WAL into the database, as the automatic checkpoint does
-		// on a live system (a 1.7 GB WAL makes every read look it up).
-		if _, err := d.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			b.Fatal(err)
-		}
 	}
 	b.Logf("%d settlements written in %s", s, time.Since(t0).Round(time.Millisecond))
 }
