@@ -23,9 +23,9 @@ import (
 func TestLateSettlementsRollOver(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, statement.Options{})
-		f.clock.set("2008-03-10")
+		f.clock.Set("2008-03-10")
 		s1 := f.admit("town", "1000.00", "") // 700
-		f.clock.set("2008-03-20")
+		f.clock.Set("2008-03-20")
 		mar, err := f.svc.Prepare(alice, f.inst["town"], period("2008-03"))
 		if err != nil || mar.Settlements != 1 || mar.Advanced != y("700.00") {
 			t.Fatalf("March prepared on the 20th: %v %+v", err, mar)
@@ -33,9 +33,9 @@ func TestLateSettlementsRollOver(t *testing.T) {
 		if _, err := f.svc.Prepare(alice, f.inst["town"], period("2008-05")); apperr.KindOf(err) != apperr.Invalid {
 			t.Fatalf("a month not yet begun: %v", err)
 		}
-		f.clock.set("2008-03-25")
+		f.clock.Set("2008-03-25")
 		f.admit("town", "2000.00", "") // 1,400, settled after March was prepared
-		f.clock.set("2008-03-26")
+		f.clock.Set("2008-03-26")
 		f.reverse("town", s1) // −700
 		if _, err := f.svc.Check(bob, mar.ID, ""); err != nil {
 			t.Fatal(err)
@@ -46,7 +46,7 @@ func TestLateSettlementsRollOver(t *testing.T) {
 		if _, err := f.svc.Prepare(alice, f.inst["town"], period("2008-03")); apperr.KindOf(err) != apperr.Conflict {
 			t.Fatalf("checked March prepared again: %v", err)
 		}
-		f.clock.set("2008-04-02")
+		f.clock.Set("2008-04-02")
 		apr, err := f.svc.Prepare(alice, f.inst["town"], period("2008-04"))
 		if err != nil {
 			t.Fatal(err)
@@ -88,14 +88,14 @@ func TestBatchExportAndPayment(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		src := &failingSource{fail: true}
 		f := newFixture(t, d, statement.Options{Sources: []statement.Source{src}})
-		f.clock.set("2008-01-15")
+		f.clock.Set("2008-01-15")
 		f.admit("town", "1000.00", "")     // 700
 		f.admit("district", "2000.00", "") // 1,000
 		if _, err := f.svc.AddDeduction(ivan, statement.Deduction{InstitutionID: f.inst["district"], Amount: y("100.00"),
 			Reason: "超标准收费", SourceType: "inspection_case", SourceRef: "JC-1"}); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.set("2008-02-03")
+		f.clock.Set("2008-02-03")
 		town := f.approve("town", period("2008-01"))
 		dist := f.approve("district", period("2008-01"))
 		if town.Payable != y("700.00") || dist.Payable != y("900.00") || dist.Deducted != y("100.00") {
@@ -189,9 +189,9 @@ func TestBatchExportAndPayment(t *testing.T) {
 				t.Errorf("%s ledger position: %v %+v", key, err, pos)
 			}
 		}
-		f.clock.set("2008-02-20")
+		f.clock.Set("2008-02-20")
 		f.admit("town", "100.00", "")
-		f.clock.set("2008-03-02")
+		f.clock.Set("2008-03-02")
 		feb := f.approve("town", period("2008-02"))
 		if feb.PaidBefore != y("700.00") {
 			t.Errorf("paid before February: %s, want 700.00", feb.PaidBefore)

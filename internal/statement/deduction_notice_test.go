@@ -19,7 +19,7 @@ import (
 func TestDeductionNoticeFlow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, statement.Options{})
-		f.clock.set("2008-03-10")
+		f.clock.Set("2008-03-10")
 		f.admit("town", "1000.00", "")
 		town := access.WithActor(context.Background(), access.Actor{Username: "clerk.town", Role: access.Institution,
 			Scope: access.Scope{InstitutionID: f.inst["town"]}})
@@ -73,7 +73,7 @@ func TestDeductionNoticeFlow(t *testing.T) {
 			t.Errorf("responded after the decision: %v", err)
 		}
 		// The other notice: no response by its last day, then withdrawn.
-		f.clock.set("2008-03-18")
+		f.clock.Set("2008-03-18")
 		if got, err := f.svc.DecideDeduction(dora, wd.ID, false, 0, "证据不足"); err != nil || got.Status != statement.DeductionCancelled {
 			t.Fatalf("withdraw: %+v %v", got, err)
 		}

@@ -3,14 +3,12 @@ package statement_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
-	"time"
 
 	"ncms/internal/access"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/engine"
 	"ncms/internal/money"
 	"ncms/internal/settle"
@@ -21,78 +19,38 @@ import (
 // district 50%, no deductible, no cap) with real settlements made through
 // internal/settle on a clock the test moves.
 type fixture struct {
+	*county.Rows
 	t      testing.TB
 	d      *db.DB
 	settle *settle.Service
 	svc    *statement.Service
-	clock  *clock
+	clock  *county.Clock
 	inst   map[string]int64 // "town", "district", "other"
 	areaID int64
+	path   string // the county's area path
 	seq    int
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// set moves the clock to noon (China) of day.
-func (c *clock) set(day string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = civil.MustParse(day).Time().Add(4 * time.Hour) // 12:00 in China
 }
 
 func newFixture(t testing.TB, d *db.DB, opt statement.Options) *fixture {
 	t.Helper()
-	f := &fixture{t: t, d: d, clock: &clock{}, inst: map[string]int64{}}
-	f.clock.set("2008-01-01")
-	cover := settle.CoverageFunc(func(context.Context, db.Querier, int64, civil.Date) (settle.CoverageInfo, error) {
-		return settle.CoverageInfo{Covered: true, Tier: 1, From: civil.MustParse("2008-01-01"), To: civil.MustParse("2008-12-31")}, nil
-	})
-	f.settle = settle.New(d, settle.Options{Coverage: cover, Now: f.clock.now, NoTrace: true})
-	opt.Now = f.clock.now
+	f := &fixture{Rows: county.New(t, d), t: t, d: d, clock: county.NewClock("2008-01-01"), inst: map[string]int64{}}
+	f.settle = settle.New(d, settle.Options{Coverage: county.Always("2008-01-01", "2008-12-31"), Now: f.clock.Now, NoTrace: true})
+	opt.Now = f.clock.Now
 	f.svc = statement.New(d, opt)
-	yaml, err := os.ReadFile("../../schemes/panyu-s4.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := access.WithActor(context.Background(), access.System("test"))
-	if _, err := f.settle.Schemes().Add(sys, "panyu-s4.yaml", yaml, civil.Date{}, true); err != nil {
-		t.Fatal(err)
-	}
-	f.areaID = f.insert(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (NULL, 'county', '440113', '番禺区', '/1/', ?)`, now())
+	county.Scheme(t, f.settle, "panyu-s4.yaml")
+	f.areaID, f.path = f.Area(0, "", "county", "440113", "番禺区")
 	for i, in := range []struct{ key, level, name string }{
 		{"town", "township", "石楼镇卫生院"}, {"district", "county", "番禺区人民医院"}, {"other", "township", "沙湾镇卫生院"}} {
-		f.inst[in.key] = f.insert(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, bank_name,
-			bank_account_name, bank_account_no, status, status_since, paasid, created_at, updated_at)
-			VALUES (?, ?, ?, TRUE, TRUE, TRUE, '农村信用社', ?, ?, 'active', '2008-01-01', ?, ?, ?)`,
-			fmt.Sprintf("H4401130000%d", i+1), in.name, in.level, in.name, fmt.Sprintf("0062201000%d", i+1), "paas-"+in.key, now(), now())
+		f.inst[in.key] = f.Institution(county.Institution{Code: fmt.Sprintf("H4401130000%d", i+1), Name: in.name, Level: in.level,
+			Since: "2008-01-01", PaasID: "paas-" + in.key, BankName: "农村信用社", BankAccount: fmt.Sprintf("0062201000%d", i+1)})
 	}
-	for _, it := range []struct{ code, class string }{{"A001", "A"}, {"C001", "C"}} {
-		f.insert(`INSERT INTO catalog_entries (code, name, kind, class, selfpay_bp, valid_from, created_at, updated_at)
-			VALUES (?, ?, 'drug', ?, 0, '2008-01-01', ?, ?)`, it.code, "item "+it.code, it.class, now(), now())
-	}
+	f.Items(county.Item{Code: "A001", Class: "A", ValidFrom: "2008-01-01"}, county.Item{Code: "C001", Class: "C", ValidFrom: "2008-01-01"})
 	return f
 }
 
-func now() string { return db.Timestamp(time.Now()) }
+func now() string { return county.Stamp() }
 
-func (f *fixture) insert(q string, args ...any) int64 {
-	f.t.Helper()
-	var id int64
-	err := f.d.InTx(context.Background(), func(tx *db.Tx) error {
-		var err error
-		id, err = tx.InsertID(context.Background(), q, args...)
-		return err
-	})
-	if err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
+func (f *fixture) insert(q string, args ...any) int64 { f.t.Helper(); return f.Insert(q, args...) }
 
 // user returns a county-wide context acting as username with role.
 func user(username string, role access.Role) context.Context {
@@ -129,7 +87,7 @@ func (f *fixture) admit(key, inScope, selfPaid string) settle.Settlement {
 		Scope: access.Scope{InstitutionID: f.inst[key]}})
 	f.seq++
 	p := f.person()
-	day := civil.Of(f.clock.now().In(statement.China))
+	day := civil.Of(f.clock.Now().In(statement.China))
 	v, err := f.settle.Admit(ctx, settle.VisitRequest{PersonID: p, MedType: "21", Begin: day.AddDays(-3), Diagnoses: []string{"J18.9"}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -169,11 +127,8 @@ func (f *fixture) reverse(key string, st settle.Settlement) settle.Settlement {
 }
 
 func (f *fixture) person() int64 {
-	f.seq++
-	hh := f.insert(`INSERT INTO households (number, area_id, area_path, created_at, updated_at) VALUES (?, ?, '/1/', ?, ?)`,
-		fmt.Sprintf("H%06d", f.seq), f.areaID, now(), now())
-	return f.insert(`INSERT INTO persons (household_id, area_path, name, sex, birth_date, relation, created_at, updated_at)
-		VALUES (?, '/1/', ?, '1', '1960-05-01', '户主', ?, ?)`, hh, fmt.Sprintf("张%d", f.seq), now(), now())
+	f.t.Helper()
+	return f.Person(f.areaID, f.path, "张", "1")
 }
 
 // approve takes a statement through prepare (alice), check (bob) and
@@ -202,11 +157,4 @@ func (f *fixture) terms(key string, limit money.Rate, budget money.Fen) {
 	}
 }
 
-func (f *fixture) count(q string, args ...any) int {
-	f.t.Helper()
-	var n int
-	if err := f.d.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
+func (f *fixture) count(q string, args ...any) int { f.t.Helper(); return f.Count(q, args...) }

@@ -37,7 +37,7 @@ func TestPayableIdentity(t *testing.T) {
 		}
 		for m := 1; m <= 6; m++ {
 			for i := 0; i < 4; i++ {
-				f.clock.set(fmt.Sprintf("2008-%02d-%02d", m, 5+i*5))
+				f.clock.Set(fmt.Sprintf("2008-%02d-%02d", m, 5+i*5))
 				key := keys[rng.IntN(3)]
 				in := money.Fen(rng.Int64N(400000) + 1000)
 				self := money.Fen(rng.Int64N(int64(in) / 2))
@@ -59,7 +59,7 @@ func TestPayableIdentity(t *testing.T) {
 					}
 				}
 			}
-			f.clock.set(fmt.Sprintf("2008-%02d-02", m+1))
+			f.clock.Set(fmt.Sprintf("2008-%02d-02", m+1))
 			p := statement.Period{Year: 2008, Month: gotime.Month(m)}
 			for _, key := range keys {
 				st, err := f.svc.Prepare(alice, f.inst[key], p)

@@ -61,10 +61,10 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 		f.terms("town", statement.Panyu("township"), 0)
 		f.terms("district", statement.Panyu("county"), y("100000.00"))
 
-		f.clock.set("2008-01-20")
+		f.clock.Set("2008-01-20")
 		f.admit("town", "8000.00", "2000.00")     // fund 8,000 × 70% = 5,600; self-paid 20%
 		f.admit("district", "7000.00", "3000.00") // fund 7,000 × 50% = 3,500; self-paid 30%
-		f.clock.set("2008-02-03")
+		f.clock.Set("2008-02-03")
 		town1 := f.approve("town", period("2008-01"))
 		dist1 := f.approve("district", period("2008-01"))
 		want := []struct {
@@ -88,15 +88,15 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 			t.Errorf("district budget left %s, want 97500.00", dist1.BudgetLeft())
 		}
 
-		f.clock.set("2008-02-15")
+		f.clock.Set("2008-02-15")
 		f.admit("town", "9000.00", "1000.00")     // fund 6,300; 10%
 		f.admit("district", "8500.00", "1500.00") // fund 4,250; 15%
-		f.clock.set("2008-03-02")
+		f.clock.Set("2008-03-02")
 		town2 := f.approve("town", period("2008-02"))
 		if town2.Withheld != 0 || town2.Payable != y("6300.00") {
 			t.Errorf("town February: withheld %s payable %s, want 0.00 6300.00", town2.Withheld, town2.Payable)
 		}
-		f.clock.set("2009-01-05")
+		f.clock.Set("2009-01-05")
 		if _, err := f.svc.YearEnd(alice, f.inst["district"], 2008); apperr.KindOf(err) != apperr.Conflict {
 			t.Fatalf("true-up with February's settlements in no statement: %v", err)
 		}
@@ -164,9 +164,9 @@ func TestPanyuMonthsAndYearEnd(t *testing.T) {
 func TestMakerChecker(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, statement.Options{})
-		f.clock.set("2008-01-20")
+		f.clock.Set("2008-01-20")
 		f.admit("town", "1000.00", "")
-		f.clock.set("2008-02-02")
+		f.clock.Set("2008-02-02")
 		if _, err := f.svc.Prepare(eve, f.inst["town"], period("2008-01")); apperr.KindOf(err) != apperr.Forbidden {
 			t.Fatalf("enrollment clerk prepared: %v", err)
 		}
