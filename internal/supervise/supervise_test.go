@@ -101,7 +101,7 @@ func TestSettlementHook(t *testing.T) {
 		}
 		// settlements made without the hook are caught by the batch
 		n := f.person("1")
-		f.clock.set("2008-07-01")
+		f.clock.Set("2008-07-01")
 		x, err := f.stayWith(f.plain, "town", n, "2008-07-01", "2008-07-03", line{"C001", 1, "80", 0})
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +153,7 @@ func TestBlockingRule(t *testing.T) {
 func TestBlacklist(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
-		f.clock.set("2008-03-01")
+		f.clock.Set("2008-03-01")
 		p := f.person("1")
 		e := must[supervise.Entry](t)(f.svc.AddToBlacklist(ivan, supervise.Entry{Subject: supervise.SubjectPerson, PersonID: p,
 			Effect: supervise.EffectBlock, Reason: "冒名住院 2 次", From: civil.MustParse("2008-03-01")}))
