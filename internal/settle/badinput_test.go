@@ -25,7 +25,7 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		uncovered := f.person(1)
-		f.cover.m[uncovered] = settle.CoverageInfo{Covered: true, Tier: 1, From: civil.MustParse("2013-08-01"), To: civil.MustParse("2013-12-31")}
+		f.cover.Cover(uncovered, 1, "2013-08-01", "2013-12-31")
 		blocked := f.person(1)
 		if _, err := f.svc.Block(f.ctx, blocked, "套取基金嫌疑"); err != nil {
 			t.Fatal(err)

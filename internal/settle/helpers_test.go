@@ -3,14 +3,12 @@ package settle_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
-	"time"
 
 	"ncms/internal/access"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/engine"
 	"ncms/internal/money"
 	"ncms/internal/settle"
@@ -19,91 +17,43 @@ import (
 // fixture is a small county: one scheme (Chongqing 2013), institutions of
 // levels township/county/city, catalogue items and covered persons.
 type fixture struct {
+	*county.Rows
 	t      testing.TB
 	d      *db.DB
 	svc    *settle.Service
 	ctx    context.Context // system actor
 	inst   map[string]int64
-	cover  *coverTable
+	cover  *county.Coverage // the enrollment service is not in this package's tests
 	areaID int64
-	seq    int
-}
-
-// coverTable is the coverage answer per person (the enrollment service is
-// not in this package's tests; its rows are its own).
-type coverTable struct {
-	mu sync.Mutex
-	m  map[int64]settle.CoverageInfo
-}
-
-func (c *coverTable) CoveredOn(_ context.Context, _ db.Querier, id int64, d civil.Date) (settle.CoverageInfo, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ci, ok := c.m[id]
-	if !ok {
-		return settle.CoverageInfo{Zh: "未参合", En: "not enrolled"}, nil
-	}
-	if d.Before(ci.From) || d.After(ci.To) {
-		return settle.CoverageInfo{Zh: "等待期", En: "waiting period"}, nil
-	}
-	return ci, nil
+	path   string
 }
 
 func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, d: d, ctx: access.WithActor(context.Background(), access.System("test")),
-		inst: map[string]int64{}, cover: &coverTable{m: map[int64]settle.CoverageInfo{}}}
+	f := &fixture{Rows: county.New(t, d), t: t, d: d, ctx: county.System(), inst: map[string]int64{},
+		cover: &county.Coverage{Waiting: true}}
 	f.svc = settle.New(d, settle.Options{Coverage: f.cover})
-	yaml, err := os.ReadFile("../../schemes/chongqing-2013.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Schemes().Add(f.ctx, "chongqing-2013.yaml", yaml, civil.Date{}, true); err != nil {
-		t.Fatal(err)
-	}
-	f.areaID = f.insert(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (NULL, 'county', '500101', '测试县', '/1/', ?)`, now())
+	county.Scheme(t, f.svc, "chongqing-2013.yaml")
+	f.areaID, f.path = f.Area(0, "", "county", "500101", "测试县")
 	for i, lv := range []string{"township", "county", "city"} {
-		f.inst[lv] = f.insert(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, status, status_since,
-			paasid, created_at, updated_at) VALUES (?, ?, ?, TRUE, TRUE, TRUE, 'active', '2013-01-01', ?, ?, ?)`,
-			fmt.Sprintf("H5001010000%d", i), lv+" hospital", lv, "paas-"+lv, now(), now())
+		f.inst[lv] = f.Institution(county.Institution{Code: fmt.Sprintf("H5001010000%d", i), Name: lv + " hospital", Level: lv,
+			Since: "2013-01-01", PaasID: "paas-" + lv})
 	}
-	for _, it := range []struct {
-		code, class string
-		bp          int
-	}{{"A001", "A", 0}, {"B001", "B", 1000}, {"C001", "C", 0}} {
-		f.insert(`INSERT INTO catalog_entries (code, name, kind, class, selfpay_bp, valid_from, created_at, updated_at)
-			VALUES (?, ?, 'drug', ?, ?, '2013-01-01', ?, ?)`, it.code, "item "+it.code, it.class, it.bp, now(), now())
-	}
+	f.Items(county.Item{Code: "A001", Class: "A", ValidFrom: "2013-01-01"},
+		county.Item{Code: "B001", Class: "B", SelfpayBP: 1000, ValidFrom: "2013-01-01"},
+		county.Item{Code: "C001", Class: "C", ValidFrom: "2013-01-01"})
 	return f
 }
 
-func now() string { return db.Timestamp(time.Now()) }
+func now() string { return county.Stamp() }
 
-func (f *fixture) insert(q string, args ...any) int64 {
-	f.t.Helper()
-	var id int64
-	err := f.d.InTx(context.Background(), func(tx *db.Tx) error {
-		var err error
-		id, err = tx.InsertID(context.Background(), q, args...)
-		return err
-	})
-	if err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
+func (f *fixture) insert(q string, args ...any) int64 { f.t.Helper(); return f.Insert(q, args...) }
 
 // person adds a covered person (tier) in a new household.
 func (f *fixture) person(tier int) int64 {
 	f.t.Helper()
-	f.seq++
-	hh := f.insert(`INSERT INTO households (number, area_id, area_path, created_at, updated_at) VALUES (?, ?, '/1/', ?, ?)`,
-		fmt.Sprintf("H%06d", f.seq), f.areaID, now(), now())
-	id := f.insert(`INSERT INTO persons (household_id, area_path, name, sex, birth_date, relation, created_at, updated_at)
-		VALUES (?, '/1/', ?, '1', '1960-05-01', '户主', ?, ?)`, hh, fmt.Sprintf("张%d", f.seq), now(), now())
-	f.cover.mu.Lock()
-	f.cover.m[id] = settle.CoverageInfo{Covered: true, Tier: tier, From: civil.MustParse("2013-01-01"), To: civil.MustParse("2013-12-31")}
-	f.cover.mu.Unlock()
+	id := f.Person(f.areaID, f.path, "张", "1")
+	f.cover.Cover(id, tier, "2013-01-01", "2013-12-31")
 	return id
 }
 
@@ -140,11 +90,7 @@ func (f *fixture) admission(ctx context.Context, person int64, lines ...settle.L
 // count returns the rows of table.
 func (f *fixture) count(table string) int {
 	f.t.Helper()
-	var n int
-	if err := f.d.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return f.Count(`SELECT COUNT(*) FROM ` + table)
 }
 
 // counts returns the row counts of every settle table.
