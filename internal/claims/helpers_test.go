@@ -3,8 +3,6 @@ package claims_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"ncms/internal/civil"
 	"ncms/internal/claims"
 	"ncms/internal/db"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/engine"
 	"ncms/internal/money"
 	"ncms/internal/settle"
@@ -23,11 +22,12 @@ import (
 // agreement), three catalogue items and covered persons. "Today" is
 // 2013-06-01.
 type fixture struct {
+	*county.Rows
 	t       testing.TB
 	d       *db.DB
 	settle  *settle.Service
 	svc     *claims.Service
-	cover   *coverTable
+	cover   *county.Coverage
 	area    map[string]int64  // county, A, A1, B, B1
 	path    map[string]string // their paths
 	inst    map[string]int64  // county, city
@@ -36,108 +36,46 @@ type fixture struct {
 	today   time.Time
 }
 
-type coverTable struct {
-	mu sync.Mutex
-	m  map[int64]settle.CoverageInfo
-}
-
-func (c *coverTable) CoveredOn(_ context.Context, _ db.Querier, id int64, d civil.Date) (settle.CoverageInfo, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ci, ok := c.m[id]
-	if !ok || d.Before(ci.From) || d.After(ci.To) {
-		return settle.CoverageInfo{Zh: "未参合", En: "not enrolled"}, nil
-	}
-	return ci, nil
-}
-
-func stamp() string { return db.Timestamp(time.Now()) }
+func stamp() string { return county.Stamp() }
 
 func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, d: d, cover: &coverTable{m: map[int64]settle.CoverageInfo{}}, area: map[string]int64{},
+	f := &fixture{Rows: county.New(t, d), t: t, d: d, cover: &county.Coverage{}, area: map[string]int64{},
 		path: map[string]string{}, inst: map[string]int64{},
 		today: time.Date(2013, 6, 1, 10, 0, 0, 0, claims.China)}
 	now := func() time.Time { return f.today }
 	f.settle = settle.New(d, settle.Options{Coverage: f.cover, Now: now})
 	f.svc = claims.New(d, claims.Options{Settle: f.settle, Now: now})
-	sys := access.WithActor(context.Background(), access.System("test"))
-	yaml, err := os.ReadFile("../../schemes/chongqing-2013.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.settle.Schemes().Add(sys, "chongqing-2013.yaml", yaml, civil.Date{}, true); err != nil {
-		t.Fatal(err)
-	}
+	county.Scheme(t, f.settle, "chongqing-2013.yaml")
 	f.addArea("county", "", "county", "500101", "测试县")
 	f.addArea("A", "county", "township", "500101001", "甲镇")
 	f.addArea("A1", "A", "village", "500101001001", "甲一村")
 	f.addArea("B", "county", "township", "500101002", "乙镇")
 	f.addArea("B1", "B", "village", "500101002001", "乙一村")
-	f.inst["county"] = f.insert(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, status,
-		status_since, paasid, created_at, updated_at) VALUES ('H50010100001', '县人民医院', 'county', TRUE, TRUE, TRUE,
-		'active', '2013-01-01', 'paas-county', ?, ?)`, stamp(), stamp())
-	f.inst["city"] = f.insert(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, status,
-		status_since, paasid, created_at, updated_at) VALUES ('H50000000009', '市第一医院', 'city', FALSE, FALSE, FALSE,
-		'active', '2013-01-01', 'paas-city', ?, ?)`, stamp(), stamp())
-	for _, it := range []struct {
-		code, class string
-		bp          int
-	}{{"A001", "A", 0}, {"B001", "B", 1000}, {"C001", "C", 0}} {
-		f.insert(`INSERT INTO catalog_entries (code, name, kind, class, selfpay_bp, valid_from, created_at, updated_at)
-			VALUES (?, ?, 'drug', ?, ?, '2013-01-01', ?, ?)`, it.code, "item "+it.code, it.class, it.bp, stamp(), stamp())
-	}
+	f.inst["county"] = f.Institution(county.Institution{Code: "H50010100001", Name: "县人民医院", Level: "county",
+		Since: "2013-01-01", PaasID: "paas-county"})
+	f.inst["city"] = f.Institution(county.Institution{Code: "H50000000009", Name: "市第一医院", Level: "city",
+		OutOfCounty: true, NoAgreement: true, Since: "2013-01-01", PaasID: "paas-city"})
+	f.Items(county.Item{Code: "A001", Class: "A", ValidFrom: "2013-01-01"},
+		county.Item{Code: "B001", Class: "B", SelfpayBP: 1000, ValidFrom: "2013-01-01"},
+		county.Item{Code: "C001", Class: "C", ValidFrom: "2013-01-01"})
 	return f
 }
 
 func (f *fixture) addArea(key, parent, level, code, name string) {
 	f.t.Helper()
-	var pid any
-	if parent != "" {
-		pid = f.area[parent]
-	}
-	id := f.insert(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (?, ?, ?, ?, '', ?)`,
-		pid, level, code, name, stamp())
-	p := fmt.Sprintf("%s%d/", f.path[parent], id)
-	if parent == "" {
-		p = fmt.Sprintf("/%d/", id)
-	}
-	f.exec(`UPDATE areas SET path = ? WHERE id = ?`, p, id)
-	f.area[key], f.path[key] = id, p
+	f.area[key], f.path[key] = f.Area(f.area[parent], f.path[parent], level, code, name)
 }
 
-func (f *fixture) insert(q string, args ...any) int64 {
-	f.t.Helper()
-	var id int64
-	err := f.d.InTx(context.Background(), func(tx *db.Tx) error {
-		var err error
-		id, err = tx.InsertID(context.Background(), q, args...)
-		return err
-	})
-	if err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
+func (f *fixture) insert(q string, args ...any) int64 { f.t.Helper(); return f.Insert(q, args...) }
 
-func (f *fixture) exec(q string, args ...any) {
-	f.t.Helper()
-	if _, err := f.d.ExecContext(context.Background(), q, args...); err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-}
+func (f *fixture) exec(q string, args ...any) { f.t.Helper(); f.Exec(q, args...) }
 
 // person adds a covered tier-1 person in a new household of village v.
 func (f *fixture) person(v string) int64 {
 	f.t.Helper()
-	f.seq++
-	hh := f.insert(`INSERT INTO households (number, area_id, area_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		fmt.Sprintf("H%06d", f.seq), f.area[v], f.path[v], stamp(), stamp())
-	id := f.insert(`INSERT INTO persons (household_id, area_path, name, sex, birth_date, relation, created_at, updated_at)
-		VALUES (?, ?, ?, '1', '1960-05-01', '户主', ?, ?)`, hh, f.path[v], fmt.Sprintf("王%d", f.seq), stamp(), stamp())
-	f.cover.mu.Lock()
-	f.cover.m[id] = settle.CoverageInfo{Covered: true, Tier: 1, From: civil.MustParse("2013-01-01"), To: civil.MustParse("2013-12-31")}
-	f.cover.mu.Unlock()
+	id := f.Person(f.area[v], f.path[v], "王", "1")
+	f.cover.Cover(id, 1, "2013-01-01", "2013-12-31")
 	return id
 }
 
@@ -157,10 +95,7 @@ func (f *fixture) as(a access.Actor, role access.Role, area string) context.Cont
 }
 
 // his returns a context acting as the HIS of institution key.
-func (f *fixture) his(key string) context.Context {
-	return access.WithActor(context.Background(), access.Actor{Username: "his:" + key, Role: access.Institution,
-		Scope: access.Scope{InstitutionID: f.inst[key]}})
-}
+func (f *fixture) his(key string) context.Context { return county.HIS(key, f.inst[key]) }
 
 func y(s string) money.Fen { return money.MustParse(s) }
 
@@ -217,15 +152,6 @@ func (f *fixture) approveAll(id int64) claims.Claim {
 	return claims.Claim{}
 }
 
-func (f *fixture) sys() context.Context {
-	return access.WithActor(context.Background(), access.System("test"))
-}
+func (f *fixture) sys() context.Context { return county.System() }
 
-func (f *fixture) count(q string, args ...any) int {
-	f.t.Helper()
-	var n int
-	if err := f.d.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
+func (f *fixture) count(q string, args ...any) int { f.t.Helper(); return f.Count(q, args...) }
