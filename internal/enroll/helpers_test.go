@@ -2,7 +2,6 @@ package enroll_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"ncms/internal/apperr"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/enroll"
 	"ncms/internal/idcard"
 	"ncms/internal/money"
@@ -37,25 +37,12 @@ type world struct {
 func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
-	var rootID int64
-	err := d.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		rootID, err = tx.InsertID(ctx, `INSERT INTO areas (parent_id, level, code, name, path, created_at)
-			VALUES (NULL, 'county', '520123', '盘县', '', ?)`, db.Timestamp(fixedNow))
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE areas SET path = ? WHERE id = ?`, fmt.Sprintf("/%d/", rootID), rootID)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rootID, rootPath := county.New(t, d).Area(0, "", "county", "520123", "盘县")
 	clock := func() time.Time { return fixedNow }
 	w := &world{d: d, reg: registry.New(d, registry.Options{Now: clock}), s: enroll.New(d, enroll.Options{Now: clock})}
-	county := access.Scope{AreaID: rootID, AreaPath: fmt.Sprintf("/%d/", rootID)}
-	w.admin = access.WithActor(ctx, access.Actor{UserID: 1, Username: "admin", Role: access.Admin, Scope: county})
-	w.finance = access.WithActor(ctx, access.Actor{UserID: 4, Username: "cw", Role: access.Finance, Scope: county})
+	scope := access.Scope{AreaID: rootID, AreaPath: rootPath}
+	w.admin = access.WithActor(ctx, access.Actor{UserID: 1, Username: "admin", Role: access.Admin, Scope: scope})
+	w.finance = access.WithActor(ctx, access.Actor{UserID: 4, Username: "cw", Role: access.Finance, Scope: scope})
 	w.townA = must(w.reg.CreateArea(w.admin, registry.AreaInput{ParentID: rootID, Name: "红果镇"}))(t)
 	w.townB = must(w.reg.CreateArea(w.admin, registry.AreaInput{ParentID: rootID, Name: "柏果镇"}))(t)
 	w.villA = must(w.reg.CreateArea(w.admin, registry.AreaInput{ParentID: w.townA.ID, Name: "红星村"}))(t)
@@ -109,15 +96,7 @@ func (w *world) house(t testing.TB, vill registry.Area, ps ...person) registry.H
 }
 
 // must returns a function that fails t on err and otherwise returns v.
-func must[T any](v T, err error) func(t testing.TB) T {
-	return func(t testing.TB) T {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return v
-	}
-}
+func must[T any](v T, err error) func(t testing.TB) T { return county.Must(v, err) }
 
 // wantErr checks err's kind and code (or the code of one of its fields).
 func wantErr(t *testing.T, err error, kind apperr.Kind, code string) {

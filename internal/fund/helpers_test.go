@@ -2,13 +2,13 @@ package fund_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"ncms/internal/access"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/enroll"
 	"ncms/internal/fund"
 	"ncms/internal/idcard"
@@ -35,26 +35,13 @@ type world struct {
 func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
-	var rootID int64
-	err := d.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		rootID, err = tx.InsertID(ctx, `INSERT INTO areas (parent_id, level, code, name, path, created_at)
-			VALUES (NULL, 'county', '520221', '盘县', '', ?)`, db.Timestamp(fixedNow))
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE areas SET path = ? WHERE id = ?`, fmt.Sprintf("/%d/", rootID), rootID)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rootID, rootPath := county.New(t, d).Area(0, "", "county", "520221", "盘县")
 	clock := func() time.Time { return fixedNow }
 	w := &world{d: d, reg: registry.New(d, registry.Options{Now: clock}), en: enroll.New(d, enroll.Options{Now: clock}), f: fund.New(d, clock)}
-	county := access.Scope{AreaID: rootID, AreaPath: fmt.Sprintf("/%d/", rootID)}
-	w.admin = access.WithActor(ctx, access.Actor{UserID: 1, Username: "admin", Role: access.Admin, Scope: county})
-	w.finance = access.WithActor(ctx, access.Actor{UserID: 2, Username: "cw", Role: access.Finance, Scope: county})
-	w.clerk = access.WithActor(ctx, access.Actor{UserID: 3, Username: "clerk", Role: access.Enrollment, Scope: county})
+	scope := access.Scope{AreaID: rootID, AreaPath: rootPath}
+	w.admin = access.WithActor(ctx, access.Actor{UserID: 1, Username: "admin", Role: access.Admin, Scope: scope})
+	w.finance = access.WithActor(ctx, access.Actor{UserID: 2, Username: "cw", Role: access.Finance, Scope: scope})
+	w.clerk = access.WithActor(ctx, access.Actor{UserID: 3, Username: "clerk", Role: access.Enrollment, Scope: scope})
 	town := must(w.reg.CreateArea(w.admin, registry.AreaInput{ParentID: rootID, Name: "红果镇"}))(t)
 	w.vill = must(w.reg.CreateArea(w.admin, registry.AreaInput{ParentID: town.ID, Name: "红星村"}))(t)
 	p, _ := enroll.PresetByKey("pan")
@@ -92,12 +79,4 @@ func post(t testing.TB, d *db.DB, e ledger.Entry) int64 {
 	return id
 }
 
-func must[T any](v T, err error) func(t testing.TB) T {
-	return func(t testing.TB) T {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return v
-	}
-}
+func must[T any](v T, err error) func(t testing.TB) T { return county.Must(v, err) }

@@ -245,3 +245,15 @@ func (c *Coverage) CoveredOn(_ context.Context, _ db.Querier, id int64, d civil.
 	}
 	return ci, nil
 }
+
+// Must returns a function that fails t on err and otherwise returns v:
+// must(svc.Do(ctx, in))(t).
+func Must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return v
+	}
+}
