@@ -13,9 +13,11 @@ import (
 )
 
 // runBench measures HIS settlement over loopback HTTP (SQLite and, with
-// --pg, PostgreSQL), the machine's ceilings (pgbench, a bare SQLite loop)
-// and the engine, and prints a summary, a Markdown section for
-// docs/performance.md (--markdown) or JSON (--json).
+// --pg, PostgreSQL), the machine's ceilings (pgbench, a bare SQLite loop),
+// the engine, the household import and the full-year statistics of a
+// county of --size people, with each section's peak memory, and prints a
+// summary, a Markdown section for docs/performance.md (--markdown) or
+// JSON (--json). --only selects sections.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, _ := newFlags("bench", stderr)
 	pg := fs.String("pg", os.Getenv("NCMS_BENCH_PG"), "PostgreSQL server DSN (scratch databases are created and dropped on it); empty: SQLite only (env NCMS_BENCH_PG)")
@@ -31,6 +33,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	noLoop := fs.Bool("no-loop", false, "skip the bare SQLite loop")
 	noEngine := fs.Bool("no-engine", false, "skip the engine figure")
 	short := fs.Bool("short", false, "a smoke run of a few seconds (figures meaningless)")
+	only := fs.String("only", "", "sections to run, comma-separated: "+strings.Join(bench.Sections, ",")+" (default: all)")
+	size := fs.Int("size", 0, "people imported (import), enrollees and settlements (report); default 1000000 (--short: 2000); the targets are judged at 1000000 only")
 	md := fs.Bool("markdown", false, "print a Markdown section for docs/performance.md")
 	js := fs.Bool("json", false, "print JSON")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
@@ -47,7 +51,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		cs = append(cs, n)
 	}
-	opt := bench.Options{SQLite: !*noSQLite, PG: *pg, Concurrency: cs, Duration: *dur, Runs: *runs, Persons: *persons,
+	var sections []string
+	if *only != "" {
+		for _, f := range strings.Split(*only, ",") {
+			sections = append(sections, strings.TrimSpace(f))
+		}
+		if err := bench.CheckSections(sections); err != nil {
+			fmt.Fprintf(stderr, "ncms bench: --only: %v\n", err)
+			return 2
+		}
+	}
+	if *size < 0 {
+		fmt.Fprintf(stderr, "ncms bench: --size %d: want a positive number of people\n", *size)
+		return 2
+	}
+	opt := bench.Options{Only: sections, Size: *size, SQLite: !*noSQLite, PG: *pg, Concurrency: cs, Duration: *dur, Runs: *runs, Persons: *persons,
 		SchemeDir: *schemes, PgBench: *pgbench, PgScale: *scale, NoPgBench: *noPgbench, NoLoop: *noLoop, NoEngine: *noEngine,
 		Short: *short, Log: stderr, Command: "ncms bench " + redactArgs(args)}
 	if *quiet {

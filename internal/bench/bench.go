@@ -4,8 +4,13 @@
 // the same run, the ceilings of the machine it runs on — `pgbench -b
 // tpcb-like` against the same PostgreSQL server, and a bare SQLite loop
 // writing the same rows per transaction as one settlement — plus the
-// engine's settlements per second on one core. Every figure is the median
-// of --runs runs. Performance is measured and reported, never asserted.
+// engine's settlements per second on one core; the household import of a
+// generated roster of a million people (the path of `ncms import
+// households`); and the full-year statistical tables of a county of a
+// million enrollees and a million settlements (the path of `ncms report`).
+// Every section reports the peak memory of the process while it ran.
+// Every figure is the median of --runs runs. Performance is measured and
+// reported, never asserted.
 //
 // The HIS part builds a scratch county (the vendors' sandbox of
 // internal/his plus generated enrolled households), serves the same HIS
@@ -20,7 +25,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
+
+	"ncms/internal/db"
 )
 
 // Options configure a run. The zero value is completed by defaults.
@@ -42,6 +52,8 @@ type Options struct {
 	NoEngine    bool          // skip the engine figure
 	TempDir     string        // where SQLite files go; default os.TempDir()
 	Short       bool          // a smoke run: tiny durations and counts (tests)
+	Only        []string      // sections to run (Sections); empty: all (less the No* ones)
+	Size        int           // people imported and enrollees = settlements of the report; default TargetSize (Short: 2,000)
 	Log         io.Writer     // progress lines; nil: none
 	Command     string        // the command line, for the report
 }
@@ -79,10 +91,41 @@ func (o *Options) defaults() {
 		o.Runs = 1
 		o.Persons = 24
 		o.PgScale = 1
+		if o.Size <= 0 {
+			o.Size = 2000
+		}
+	}
+	if o.Size <= 0 {
+		o.Size = TargetSize
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+}
+
+// Sections are the parts of a run, in the order they run (per engine for
+// his, loop, pgbench, import and report).
+var Sections = []string{"engine", "his", "loop", "pgbench", "import", "report"}
+
+// on reports whether section runs.
+func (o *Options) on(section string) bool {
+	switch {
+	case section == "engine" && o.NoEngine, section == "loop" && o.NoLoop, section == "pgbench" && o.NoPgBench:
+		return false
+	case len(o.Only) == 0:
+		return true
+	}
+	return slices.Contains(o.Only, section)
+}
+
+// CheckSections refuses a section name not in Sections.
+func CheckSections(names []string) error {
+	for _, n := range names {
+		if !slices.Contains(Sections, n) {
+			return fmt.Errorf("unknown section %q (want some of %s)", n, strings.Join(Sections, ", "))
+		}
+	}
+	return nil
 }
 
 // Report is everything a run measured.
@@ -94,11 +137,16 @@ type Report struct {
 	Runs     int            `json:"runs"`
 	Duration Seconds        `json:"phase_duration_s"`
 	Persons  int            `json:"persons"`
+	Sections []string       `json:"sections,omitempty"` // what ran (empty in reports from before sections)
+	Size     int            `json:"size,omitempty"`     // people imported; enrollees and settlements of the report
 	Engine   *EngineFigures `json:"engine,omitempty"`
 	HIS      []HISFigure    `json:"his"`
 	PgBench  []PgBenchRow   `json:"pgbench,omitempty"`
 	PgNote   string         `json:"pgbench_note,omitempty"`
 	Loop     *LoopFigure    `json:"sqlite_loop,omitempty"`
+	Import   []ImportFigure `json:"import,omitempty"`
+	Reports  []ReportFigure `json:"report,omitempty"`
+	Memory   []Memory       `json:"memory,omitempty"` // peak memory of every section (the import and report ones too)
 	Notes    []string       `json:"notes,omitempty"`
 }
 
@@ -111,55 +159,162 @@ func secs(d time.Duration) Seconds { return Seconds(d.Seconds()) }
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	opt.defaults()
 	rep := &Report{Command: opt.Command, Started: time.Now().UTC(), Runs: opt.Runs, Duration: secs(opt.Duration),
-		Persons: opt.Persons}
+		Persons: opt.Persons, Size: opt.Size}
+	for _, s := range Sections {
+		if opt.on(s) {
+			rep.Sections = append(rep.Sections, s)
+		}
+	}
 	rep.Machine = machine(ctx, opt)
-	if !opt.NoEngine {
+	if opt.on("engine") {
 		fmt.Fprintln(opt.Log, "engine: settlements per second on one core")
+		w := watchMemory("engine", "")
 		e, err := engineFigures(filepath.Join(opt.SchemeDir, "one-stop.yaml"), opt)
+		rep.Memory = append(rep.Memory, w.end())
 		if err != nil {
 			return nil, err
 		}
 		rep.Engine = e
 	}
+	roster := ""
+	if (opt.on("import") || opt.on("report")) && (opt.SQLite || opt.PG != "") {
+		fmt.Fprintf(opt.Log, "roster: generating %d people\n", opt.Size)
+		var err error
+		if roster, err = writeRoster(opt.TempDir, opt.Size); err != nil {
+			return nil, fmt.Errorf("bench roster: %w", err)
+		}
+		defer os.Remove(roster)
+	}
 	if opt.SQLite {
-		path := filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-%d.db", time.Now().UnixNano()))
-		figs, err := runHIS(ctx, opt, "sqlite", "sqlite:"+path)
-		for _, s := range []string{"", "-wal", "-shm"} {
-			_ = os.Remove(path + s)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bench sqlite: %w", err)
-		}
-		rep.HIS = append(rep.HIS, figs...)
-		if !opt.NoLoop {
-			fmt.Fprintln(opt.Log, "sqlite: bare loop")
-			if rep.Loop, err = sqliteLoop(ctx, opt); err != nil {
-				return nil, fmt.Errorf("bench sqlite loop: %w", err)
-			}
+		if err := rep.runSQLite(ctx, opt, roster); err != nil {
+			return nil, err
 		}
 	}
 	if opt.PG != "" {
-		srv, err := newPGServer(ctx, opt.PG)
-		if err != nil {
+		if err := rep.runPG(ctx, opt, roster); err != nil {
 			return nil, err
-		}
-		defer srv.close()
-		rep.Machine.PostgreSQL = srv.version
-		dsn, drop, err := srv.scratch(ctx, "ncms_bench")
-		if err != nil {
-			return nil, err
-		}
-		figs, err := runHIS(ctx, opt, "postgres", dsn)
-		drop()
-		if err != nil {
-			return nil, fmt.Errorf("bench postgres: %w", err)
-		}
-		rep.HIS = append(rep.HIS, figs...)
-		if !opt.NoPgBench {
-			rep.PgBench, rep.PgNote = srv.pgbench(ctx, opt)
 		}
 	}
 	rep.Machine.LoadAfter = loadAvg()
 	rep.Elapsed = secs(time.Since(rep.Started))
 	return rep, nil
+}
+
+// section runs f with its memory watched.
+func (r *Report) section(name, engine string, f func() error) error {
+	debug.FreeOSMemory()
+	w := watchMemory(name, engine)
+	err := f()
+	r.Memory = append(r.Memory, w.end())
+	return err
+}
+
+// runSQLite runs the sections on SQLite, each on fresh files in TempDir.
+func (r *Report) runSQLite(ctx context.Context, opt Options, roster string) error {
+	if opt.on("his") {
+		path := filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-%d.db", time.Now().UnixNano()))
+		err := r.section("his", "sqlite", func() error {
+			figs, err := runHIS(ctx, opt, "sqlite", "sqlite:"+path)
+			r.HIS = append(r.HIS, figs...)
+			return err
+		})
+		removeSQLite(path)
+		if err != nil {
+			return fmt.Errorf("bench sqlite: %w", err)
+		}
+	}
+	if opt.on("loop") {
+		fmt.Fprintln(opt.Log, "sqlite: bare loop")
+		err := r.section("loop", "sqlite", func() (err error) {
+			r.Loop, err = sqliteLoop(ctx, opt)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("bench sqlite loop: %w", err)
+		}
+	}
+	if roster == "" {
+		return nil
+	}
+	fresh := func(ctx context.Context) (*db.DB, func(), error) {
+		path := filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-county-%d.db", time.Now().UnixNano()))
+		d, err := db.Open(ctx, "sqlite:"+path)
+		if err != nil {
+			removeSQLite(path)
+			return nil, nil, err
+		}
+		return d, func() { d.Close(); removeSQLite(path) }, nil
+	}
+	return r.bigData(ctx, opt, "sqlite", fresh, roster)
+}
+
+// runPG runs the sections on PostgreSQL, each in scratch databases
+// created and dropped on the server.
+func (r *Report) runPG(ctx context.Context, opt Options, roster string) error {
+	srv, err := newPGServer(ctx, opt.PG)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+	r.Machine.PostgreSQL = srv.version
+	if opt.on("his") {
+		dsn, drop, err := srv.scratch(ctx, "ncms_bench")
+		if err != nil {
+			return err
+		}
+		err = r.section("his", "postgres", func() error {
+			figs, err := runHIS(ctx, opt, "postgres", dsn)
+			r.HIS = append(r.HIS, figs...)
+			return err
+		})
+		drop()
+		if err != nil {
+			return fmt.Errorf("bench postgres: %w", err)
+		}
+	}
+	if opt.on("pgbench") {
+		_ = r.section("pgbench", "postgres", func() error {
+			r.PgBench, r.PgNote = srv.pgbench(ctx, opt)
+			return nil
+		})
+	}
+	if roster == "" {
+		return nil
+	}
+	fresh := func(ctx context.Context) (*db.DB, func(), error) {
+		dsn, drop, err := srv.scratch(ctx, "ncms_bench_county")
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := db.Open(ctx, dsn)
+		if err != nil {
+			drop()
+			return nil, nil, err
+		}
+		return d, func() { d.Close(); drop() }, nil
+	}
+	return r.bigData(ctx, opt, "postgres", fresh, roster)
+}
+
+// bigData runs the import and report sections on one engine.
+func (r *Report) bigData(ctx context.Context, opt Options, engine string, fresh freshDB, roster string) error {
+	imp, rep, err := bigData(ctx, opt, engine, fresh, roster)
+	if imp != nil {
+		r.Import = append(r.Import, *imp)
+		r.Memory = append(r.Memory, imp.Memory)
+	}
+	if rep != nil {
+		r.Reports = append(r.Reports, *rep)
+		r.Memory = append(r.Memory, rep.Build, rep.Memory)
+	}
+	if err != nil {
+		return fmt.Errorf("bench %s: %w", engine, err)
+	}
+	return nil
+}
+
+func removeSQLite(path string) {
+	for _, s := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(path + s)
+	}
 }

@@ -17,7 +17,8 @@ import (
 // asserts no timing: performance is measured, not asserted.
 func TestBenchSmoke(t *testing.T) {
 	opt := Options{SQLite: true, Short: true, Concurrency: []int{1, 4}, SchemeDir: "../../schemes", TempDir: t.TempDir(),
-		Command: "ncms bench --short"}
+		Only:    []string{"engine", "his", "loop", "pgbench"}, // import and report: TestImportAndReportSections
+		Command: "ncms bench --short --only=engine,his,loop,pgbench"}
 	required := os.Getenv("NCMS_TEST_PG_REQUIRED") == "1" || os.Getenv("CI") == "true"
 	if pg := os.Getenv("NCMS_TEST_PG"); pg != "" || required {
 		if pg == "" {

@@ -58,12 +58,17 @@ func (r *Report) Text(w io.Writer) {
 		m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "SQLite %s; PostgreSQL %s; %d run(s) of %.1f s per figure (medians); %d persons; %.0f s in all\n",
 		m.SQLite, orDash(m.PostgreSQL), r.Runs, float64(r.Duration), r.Persons, float64(r.Elapsed))
+	if len(r.Sections) > 0 {
+		fmt.Fprintf(w, "sections: %s; size %d\n", strings.Join(r.Sections, ", "), r.Size)
+	}
 	if e := r.Engine; e != nil {
 		fmt.Fprintf(w, "engine (one core, 20-line inpatient case): %.0f settlements/s without trace, %.0f with trace\n",
 			e.PerSecond, e.PerSecondTrace)
 	}
-	fmt.Fprintf(w, "\n%-8s %-6s %5s %14s %7s %9s %9s %9s %9s %9s %9s %7s\n", "engine", "phase", "conc", "settlements/s",
-		"CPU ms", "2207 p50", "p95", "p99", "visit p50", "p95", "p99", "errors")
+	if len(r.HIS) > 0 {
+		fmt.Fprintf(w, "\n%-8s %-6s %5s %14s %7s %9s %9s %9s %9s %9s %9s %7s\n", "engine", "phase", "conc", "settlements/s",
+			"CPU ms", "2207 p50", "p95", "p99", "visit p50", "p95", "p99", "errors")
+	}
 	for _, f := range r.HIS {
 		fmt.Fprintf(w, "%-8s %-6s %5d %14.0f %7.2f %9.1f %9.1f %9.1f", f.Engine, f.Phase, f.Concurrency, f.PerSecond,
 			f.CPUms, f.Settle.P50, f.Settle.P95, f.Settle.P99)
@@ -85,6 +90,7 @@ func (r *Report) Text(w io.Writer) {
 		fmt.Fprintf(w, "\nbare SQLite loop (%s): %.0f tx/s; best ncms 2207 on SQLite %.0f/s = %.0f %%\n", l.Rows, l.PerSecond,
 			r.bestSettle("sqlite"), pct(r.bestSettle("sqlite"), l.PerSecond))
 	}
+	r.textBig(w)
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
@@ -125,24 +131,31 @@ func (r *Report) Markdown(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "Run of %s UTC, %.0f s: `%s`\n\n", r.Started.Format("2006-01-02 15:04"), float64(r.Elapsed), r.Command)
 	fmt.Fprintf(w, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s, SQLite %s (modernc, pure Go), PostgreSQL %s on the same machine; "+
-		"load average %s before, %s after. Each figure is the median of %d run(s) of %.0f s; %d enrolled persons.\n\n",
+		"load average %s before, %s after. Each figure is the median of %d run(s) of %.0f s; %d enrolled persons.",
 		m.CPU, m.Cores, m.GOMAXPROCS, m.OS, m.Go, m.SQLite, orDash(m.PostgreSQL), m.LoadBefore, m.LoadAfter, r.Runs,
 		float64(r.Duration), r.Persons)
+	if len(r.Sections) > 0 {
+		fmt.Fprintf(w, " Sections: %s; size %s (people imported; enrollees and settlements of the report).", strings.Join(r.Sections, ", "),
+			thousands(float64(r.Size)))
+	}
+	fmt.Fprint(w, "\n\n")
 	if e := r.Engine; e != nil {
 		fmt.Fprintf(w, "Engine, one core (20-line inpatient case): **%s** settlements/s without trace, **%s** with trace.\n\n",
 			thousands(e.PerSecond), thousands(e.PerSecondTrace))
 	}
-	fmt.Fprintln(w, "| engine | phase | clients | settlements/s | CPU ms / settlement | 2207 p50 / p95 / p99 ms | visit p50 / p95 / p99 ms | errors |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
-	for _, f := range r.HIS {
-		v := "—"
-		if f.Visit != nil {
-			v = fmt.Sprintf("%.1f / %.1f / %.1f", f.Visit.P50, f.Visit.P95, f.Visit.P99)
+	if len(r.HIS) > 0 {
+		fmt.Fprintln(w, "| engine | phase | clients | settlements/s | CPU ms / settlement | 2207 p50 / p95 / p99 ms | visit p50 / p95 / p99 ms | errors |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+		for _, f := range r.HIS {
+			v := "—"
+			if f.Visit != nil {
+				v = fmt.Sprintf("%.1f / %.1f / %.1f", f.Visit.P50, f.Visit.P95, f.Visit.P99)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | **%s** | %.2f | %.1f / %.1f / %.1f | %s | %d |\n", f.Engine, phaseText(f.Phase), f.Concurrency,
+				thousands(f.PerSecond), f.CPUms, f.Settle.P50, f.Settle.P95, f.Settle.P99, v, f.Errors)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | **%s** | %.2f | %.1f / %.1f / %.1f | %s | %d |\n", f.Engine, phaseText(f.Phase), f.Concurrency,
-			thousands(f.PerSecond), f.CPUms, f.Settle.P50, f.Settle.P95, f.Settle.P99, v, f.Errors)
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
 	if len(r.PgBench) > 0 || r.PgNote != "" {
 		fmt.Fprintf(w, "Ceiling, PostgreSQL: `%s`.\n\n", r.PgNote)
 		if len(r.PgBench) > 0 {
@@ -167,6 +180,7 @@ func (r *Report) Markdown(w io.Writer) {
 			"**%s** transactions/s. Best ncms 2207 on SQLite: %s/s = **%.0f %%** of it.\n\n", l.Rows, thousands(l.PerSecond),
 			thousands(s), pct(s, l.PerSecond))
 	}
+	r.markdownBig(w)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "Note: %s\n\n", n)
 	}
