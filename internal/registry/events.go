@@ -121,15 +121,7 @@ func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, act access.Actor, i
 // moved out → active (moved back in). A deceased person cannot change
 // further except by Correct.
 func (s *Service) ChangeStatus(ctx context.Context, personID int64, ch StatusChange) (Person, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		act, err := writer(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := s.lockPerson(ctx, tx, act, personID)
-		if err != nil {
-			return err
-		}
+	return s.editPerson(ctx, personID, func(tx *db.Tx, act access.Actor, p Person) error {
 		to, err := s.checkStatusChange(p, ch)
 		if err != nil {
 			return err
@@ -157,10 +149,6 @@ func (s *Service) ChangeStatus(ctx context.Context, personID int64, ch StatusCha
 		return audit.Record(ctx, tx, "person."+string(ch.Kind), "person", p.ID,
 			map[string]string{"status": string(p.Status)}, map[string]string{"status": string(to), "date": ch.Date.String(), "note": ch.Note})
 	})
-	if err != nil {
-		return Person{}, err
-	}
-	return s.Person(ctx, personID)
 }
 
 // checkStatusChange returns the status the change leads to, or why not.
@@ -238,4 +226,24 @@ func (s *Service) syncHead(ctx context.Context, tx *db.Tx, household int64) erro
 		(SELECT MIN(id) FROM persons WHERE household_id = ? AND status = 'active' AND relation = ?), updated_at = ? WHERE id = ?`,
 		household, Head, s.stamp(), household)
 	return err
+}
+
+// editPerson runs edit in a write transaction on the person, locked and
+// within the writer's scope, and returns the person as stored afterwards.
+func (s *Service) editPerson(ctx context.Context, id int64, edit func(tx *db.Tx, act access.Actor, p Person) error) (Person, error) {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		act, err := writer(ctx)
+		if err != nil {
+			return err
+		}
+		p, err := s.lockPerson(ctx, tx, act, id)
+		if err != nil {
+			return err
+		}
+		return edit(tx, act, p)
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return s.Person(ctx, id)
 }

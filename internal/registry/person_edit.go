@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"ncms/internal/access"
 	"ncms/internal/apperr"
 	"ncms/internal/audit"
 	"ncms/internal/civil"
@@ -17,25 +18,14 @@ import (
 // number only when none was recorded). Deceased or departed people are
 // changed only by Correct.
 func (s *Service) UpdatePerson(ctx context.Context, id int64, in PersonInput) (Person, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		act, err := writer(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := s.lockPerson(ctx, tx, act, id)
-		if err != nil {
-			return err
-		}
+	p, err := s.editPerson(ctx, id, func(tx *db.Tx, act access.Actor, p Person) error {
 		_, h, err := s.lockHousehold(ctx, tx, p.HouseholdID)
 		if err != nil {
 			return err
 		}
 		return s.applyMemberEdits(ctx, tx, act, &h, []MemberEdit{{PersonID: id, PersonInput: in}})
 	})
-	if err != nil {
-		return Person{}, unprefix(err)
-	}
-	return s.Person(ctx, id)
+	return p, unprefix(err)
 }
 
 // AddMember adds a person to a household: a newborn (EvBorn), someone
@@ -76,15 +66,7 @@ func unprefix(err error) error {
 // registered without one. The number's birth date and sex must agree with
 // those recorded.
 func (s *Service) AssignIDNumber(ctx context.Context, personID int64, number string) (Person, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		act, err := writer(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := s.lockPerson(ctx, tx, act, personID)
-		if err != nil {
-			return err
-		}
+	return s.editPerson(ctx, personID, func(tx *db.Tx, act access.Actor, p Person) error {
 		if p.IDNumber != "" {
 			return apperr.New(apperr.Conflict, "has_id", "该人员已有身份证号，如需修改请使用“信息更正”", "the person already has an ID number; use a correction")
 		}
@@ -107,10 +89,6 @@ func (s *Service) AssignIDNumber(ctx context.Context, personID int64, number str
 		}
 		return audit.Record(ctx, tx, "person.assign_id", "person", p.ID, map[string]string{"id_number": ""}, map[string]string{"id_number": number})
 	})
-	if err != nil {
-		return Person{}, err
-	}
-	return s.Person(ctx, personID)
 }
 
 // Correction fixes recorded facts of a person, whatever the status
@@ -127,15 +105,7 @@ type Correction struct {
 
 // Correct applies a correction.
 func (s *Service) Correct(ctx context.Context, personID int64, c Correction) (Person, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		act, err := writer(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := s.lockPerson(ctx, tx, act, personID)
-		if err != nil {
-			return err
-		}
+	return s.editPerson(ctx, personID, func(tx *db.Tx, act access.Actor, p Person) error {
 		in, status, err := s.checkCorrection(ctx, tx, p, c)
 		if err != nil {
 			return err
@@ -163,10 +133,6 @@ func (s *Service) Correct(ctx context.Context, personID int64, c Correction) (Pe
 		}
 		return audit.Record(ctx, tx, "person.correct", "person", p.ID, before, after)
 	})
-	if err != nil {
-		return Person{}, err
-	}
-	return s.Person(ctx, personID)
 }
 
 // checkCorrection merges a correction into p and validates the result.
@@ -240,15 +206,7 @@ type Transfer struct {
 
 // TransferPerson records a transfer between households.
 func (s *Service) TransferPerson(ctx context.Context, personID int64, t Transfer) (Person, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		act, err := writer(ctx)
-		if err != nil {
-			return err
-		}
-		p, err := s.lockPerson(ctx, tx, act, personID)
-		if err != nil {
-			return err
-		}
+	return s.editPerson(ctx, personID, func(tx *db.Tx, act access.Actor, p Person) error {
 		_, to, err := s.lockHousehold(ctx, tx, t.ToHouseholdID)
 		if err != nil {
 			return apperr.Field("to_household_id", "not_found", "未找到目标户", "target household not found")
@@ -278,10 +236,6 @@ func (s *Service) TransferPerson(ctx context.Context, personID int64, t Transfer
 		return audit.Record(ctx, tx, "person.transfer", "person", p.ID,
 			map[string]any{"household_id": p.HouseholdID, "relation": p.Relation}, map[string]any{"household_id": to.ID, "relation": rel})
 	})
-	if err != nil {
-		return Person{}, err
-	}
-	return s.Person(ctx, personID)
 }
 
 // checkTransfer validates a transfer and returns the normalized relation.
