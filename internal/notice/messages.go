@@ -124,12 +124,18 @@ func (s *Service) ContributionDue(ctx context.Context, year int, deadline civil.
 	var n int
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		n = 0
+		// One grouped pass over the two years' enrollments (the households
+		// whose latest enrollment of the two is last year's), joined to the
+		// households: not a pair of subqueries per household, which SQLite
+		// answered from the year-leading enrollments_stats index by reading
+		// every enrollment of the year for each household.
 		rows, err := tx.QueryContext(ctx, `SELECT h.id, COALESCE(NULLIF(h.phone, ''), hp.phone, ''), COALESCE(hp.name, '')
-			FROM households h LEFT JOIN persons hp ON hp.id = h.head_person_id
+			FROM (SELECT e.household_id FROM enrollments e WHERE e.year IN (?, ?) AND e.cancelled_at IS NULL
+				GROUP BY e.household_id HAVING MAX(e.year) = ?) g
+			JOIN households h ON h.id = g.household_id
+			LEFT JOIN persons hp ON hp.id = h.head_person_id
 			WHERE h.area_path LIKE ?
-			AND EXISTS (SELECT 1 FROM enrollments e WHERE e.household_id = h.id AND e.year = ? AND e.cancelled_at IS NULL)
-			AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.household_id = h.id AND e.year = ? AND e.cancelled_at IS NULL)
-			ORDER BY h.id`, a.Scope.AreaPath+"%", year-1, year)
+			ORDER BY h.id`, year-1, year, year-1, a.Scope.AreaPath+"%")
 		if err != nil {
 			return err
 		}
