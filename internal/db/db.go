@@ -53,6 +53,7 @@ type DB struct {
 	// PostgreSQL: query text → text with $n placeholders (Rebind)
 	rebound  sync.Map
 	reboundN atomic.Int64
+	counts   counters // Counts (counts.go)
 }
 
 // Open opens the database named by dsn ("sqlite:PATH" or "postgres://...")
@@ -171,6 +172,7 @@ func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 // ExecContext runs a statement written with '?' placeholders.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	defer d.enterWrite(ctx)()
+	d.counts.writes.Add(1)
 	if st := d.cached(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -179,6 +181,7 @@ func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 
 // QueryContext runs a query written with '?' placeholders.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	d.counts.reads.Add(1)
 	if st := d.cached(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -187,6 +190,7 @@ func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 
 // QueryRowContext runs a one-row query written with '?' placeholders.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	d.counts.reads.Add(1)
 	if st := d.cached(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

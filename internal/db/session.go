@@ -64,5 +64,8 @@ func (d *DB) inConnTxOnce(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) e
 	if err = fn(&Tx{tx: sqlTx, db: d}); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err = sqlTx.Commit(); err == nil {
+		d.counts.writes.Add(1)
+	}
+	return err
 }

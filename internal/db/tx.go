@@ -32,6 +32,7 @@ func (t *Tx) DB() *DB { return t.db }
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	t.db.counts.txStatements.Add(1)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -40,6 +41,7 @@ func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	t.db.counts.txStatements.Add(1)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -48,6 +50,7 @@ func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 
 // QueryRowContext runs a one-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	t.db.counts.txStatements.Add(1)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
@@ -100,7 +103,10 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err = sqlTx.Commit(); err == nil {
+		d.counts.writes.Add(1)
+	}
+	return err
 }
 
 // ErrNoRows is sql.ErrNoRows, re-exported so services need not import database/sql for it.

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ncms/internal/apperr"
@@ -95,38 +97,94 @@ var (
 // its grace period). It returns the institution, or an *apperr.Error of
 // kind Unauthenticated; a suspended or withdrawn institution is refused
 // (code institution_suspended / institution_withdrawn). The nonce is
-// recorded only once the signature has been checked.
+// recorded (in its own write) only once the signature has been checked.
 func (s *Service) Verify(ctx context.Context, paasid, timestamp, nonce, signature string, now time.Time) (Institution, error) {
-	if paasid == "" || timestamp == "" || nonce == "" || signature == "" {
-		return Institution{}, errMissing
-	}
-	if err := checkTimestamp(timestamp, now); err != nil {
-		return Institution{}, err
-	}
-	if len(nonce) > 64 || !printable(nonce) {
-		return Institution{}, errBadNonce
-	}
-	in, err := scan(s.db.QueryRowContext(ctx, `SELECT `+cols+` FROM institutions WHERE paasid = ?`, paasid))
-	if db.IsNoRows(err) {
-		return Institution{}, errAuth
-	}
+	in, claim, err := s.VerifyDeferred(ctx, paasid, timestamp, nonce, signature, now)
 	if err != nil {
-		return Institution{}, err
+		return in, err
 	}
-	ok, err := s.checkSignature(ctx, in, timestamp, nonce, strings.ToLower(signature), now)
-	if err != nil || !ok {
-		return Institution{}, firstErr(err, errAuth)
-	}
-	if in.Status != Active {
-		zh, en := in.Status.Label()
-		return Institution{}, apperr.New(apperr.Unauthenticated, "institution_"+string(in.Status),
-			"医疗机构状态为"+zh+",不能办理业务", "the institution is "+en+" and may not transact")
-	}
-	if err := s.useNonce(ctx, in.ID, nonce, now); err != nil {
+	if err := claim.Record(ctx, s.db); err != nil {
 		return Institution{}, err
 	}
 	return in, nil
 }
+
+// VerifyDeferred is Verify without recording the nonce: it returns the
+// nonce as a claim that the caller records itself, in the write
+// transaction of the request it authenticates (Claim.Insert, then
+// Claim.Done once that transaction has committed) or on its own
+// (Claim.Record) — and always before the request's answer leaves. A
+// request that writes anything must record its claim in the transaction
+// of that write or before it, so that a replayed nonce changes nothing:
+// the insert of a nonce already used fails with the nonce_reused error
+// and rolls the request's transaction back. (The HIS interface records
+// the nonce of a settlement in the settlement's own transaction: one
+// write transaction per request instead of two.)
+func (s *Service) VerifyDeferred(ctx context.Context, paasid, timestamp, nonce, signature string, now time.Time) (Institution, *Claim, error) {
+	if paasid == "" || timestamp == "" || nonce == "" || signature == "" {
+		return Institution{}, nil, errMissing
+	}
+	if err := checkTimestamp(timestamp, now); err != nil {
+		return Institution{}, nil, err
+	}
+	if len(nonce) > 64 || !printable(nonce) {
+		return Institution{}, nil, errBadNonce
+	}
+	in, ok, err := s.checkSignature(ctx, paasid, timestamp, nonce, strings.ToLower(signature), now)
+	if err != nil || !ok {
+		return Institution{}, nil, firstErr(err, errAuth)
+	}
+	if in.Status != Active {
+		zh, en := in.Status.Label()
+		return Institution{}, nil, apperr.New(apperr.Unauthenticated, "institution_"+string(in.Status),
+			"医疗机构状态为"+zh+",不能办理业务", "the institution is "+en+" and may not transact")
+	}
+	s.maybePrune(ctx, now)
+	return in, &Claim{inst: in.ID, nonce: nonce, seen: now.Unix()}, nil
+}
+
+// Claim is a nonce that passed the signature check of VerifyDeferred and
+// is not yet known to be recorded. It is safe for concurrent use.
+type Claim struct {
+	inst  int64
+	nonce string
+	seen  int64
+	done  atomic.Bool
+}
+
+// Insert records the nonce with q (typically the request's own write
+// transaction); a nonce already recorded is the nonce_reused error (see
+// IsReplay). It does not mark the claim done: call Done once q's
+// transaction has committed.
+func (c *Claim) Insert(ctx context.Context, q db.Querier) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO his_nonces (institution_id, nonce, seen_unix) VALUES (?, ?, ?)`,
+		c.inst, c.nonce, c.seen)
+	if db.IsUniqueViolation(err) {
+		return errNonce
+	}
+	return err
+}
+
+// Done marks the claim recorded (its Insert committed).
+func (c *Claim) Done() { c.done.Store(true) }
+
+// Pending reports whether the claim still has to be recorded (nil: no).
+func (c *Claim) Pending() bool { return c != nil && !c.done.Load() }
+
+// Record inserts the nonce in its own write (d) unless already done.
+func (c *Claim) Record(ctx context.Context, d *db.DB) error {
+	if !c.Pending() {
+		return nil
+	}
+	if err := c.Insert(ctx, d); err != nil {
+		return err
+	}
+	c.Done()
+	return nil
+}
+
+// IsReplay reports whether err is the refusal of a nonce already used.
+func IsReplay(err error) bool { return errors.Is(err, errNonce) }
 
 func firstErr(a, b error) error {
 	if a != nil {
@@ -159,48 +217,57 @@ func printable(s string) bool {
 	return true
 }
 
-// checkSignature compares the signature with each secret valid at now.
-func (s *Service) checkSignature(ctx context.Context, in Institution, ts, nonce, sig string, now time.Time) (bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT secret_enc, key_id FROM institution_secrets
-		WHERE institution_id = ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY id DESC`,
-		in.ID, db.Timestamp(now))
+// checkSignature reads the institution of paasid with its secrets valid
+// at now (one query) and compares the signature with each; an unknown
+// paasid is not ok, like a wrong signature.
+func (s *Service) checkSignature(ctx context.Context, paasid, ts, nonce, sig string, now time.Time) (Institution, bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+verifyCols+`, COALESCE(k.secret_enc, ''), COALESCE(k.key_id, '')
+		FROM institutions i LEFT JOIN institution_secrets k ON k.institution_id = i.id
+			AND (k.valid_until IS NULL OR k.valid_until > ?)
+		WHERE i.paasid = ? ORDER BY k.id DESC`, db.Timestamp(now), paasid)
 	if err != nil {
-		return false, err
+		return Institution{}, false, err
 	}
 	defer rows.Close()
+	var in Institution
 	match := false
 	for rows.Next() {
 		var sealed, keyID string
-		if err := rows.Scan(&sealed, &keyID); err != nil {
-			return false, err
+		if in, err = scan(rowWith{rows, []any{&sealed, &keyID}}); err != nil {
+			return Institution{}, false, err
+		}
+		if sealed == "" {
+			continue
 		}
 		secret, err := s.key.open(sealed, keyID, in.Code)
 		if err != nil {
-			return false, err
+			return Institution{}, false, err
 		}
 		want := Sign(ts, secret, nonce)
 		if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) == 1 {
 			match = true
 		}
 	}
-	return match, rows.Err()
+	return in, match, rows.Err()
 }
+
+// verifyCols are cols over institutions i (same order: scan reads them).
+const verifyCols = `i.id, i.code, i.name, i.level, i.private, COALESCE(i.area_id, 0), i.in_county, i.agreement,
+	i.networked, i.bank_name, i.bank_account_name, i.bank_account_no, i.status, i.status_since, i.paasid,
+	i.created_at, i.updated_at`
+
+// rowWith scans a row whose columns are scan's followed by extra.
+type rowWith struct {
+	rows  interface{ Scan(...any) error }
+	extra []any
+}
+
+func (r rowWith) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.extra...)...) }
 
 // pruneState remembers when the nonce table was last pruned.
 type pruneState struct {
 	mu   sync.Mutex
 	last time.Time
-}
-
-// useNonce records the nonce; a second use within the window is a replay.
-func (s *Service) useNonce(ctx context.Context, instID int64, nonce string, now time.Time) error {
-	s.maybePrune(ctx, now)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO his_nonces (institution_id, nonce, seen_unix) VALUES (?, ?, ?)`,
-		instID, nonce, now.Unix())
-	if db.IsUniqueViolation(err) {
-		return errNonce
-	}
-	return err
 }
 
 // maybePrune deletes nonces that can no longer be replayed (seen more than
