@@ -34,6 +34,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	noEngine := fs.Bool("no-engine", false, "skip the engine figure")
 	short := fs.Bool("short", false, "a smoke run of a few seconds (figures meaningless)")
 	only := fs.String("only", "", "sections to run, comma-separated: "+strings.Join(bench.Sections, ",")+" (default: all)")
+	skip := fs.String("skip", "", "ENGINE:SECTION pairs not to run, comma-separated (e.g. postgres:report)")
+	importRuns := fs.Int("import-runs", 0, "imports per engine, each into a fresh database (default: --runs)")
 	size := fs.Int("size", 0, "people imported (import), enrollees and settlements (report); default 1000000 (--short: 2000); the targets are judged at 1000000 only")
 	md := fs.Bool("markdown", false, "print a Markdown section for docs/performance.md")
 	js := fs.Bool("json", false, "print JSON")
@@ -61,11 +63,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 	}
+	var skips []string
+	if *skip != "" {
+		for _, f := range strings.Split(*skip, ",") {
+			skips = append(skips, strings.TrimSpace(f))
+		}
+		if err := bench.CheckSkip(skips); err != nil {
+			fmt.Fprintf(stderr, "ncms bench: --skip: %v\n", err)
+			return 2
+		}
+	}
 	if *size < 0 {
 		fmt.Fprintf(stderr, "ncms bench: --size %d: want a positive number of people\n", *size)
 		return 2
 	}
-	opt := bench.Options{Only: sections, Size: *size, SQLite: !*noSQLite, PG: *pg, Concurrency: cs, Duration: *dur, Runs: *runs, Persons: *persons,
+	opt := bench.Options{Only: sections, Skip: skips, Size: *size, ImportRuns: *importRuns, SQLite: !*noSQLite, PG: *pg, Concurrency: cs, Duration: *dur, Runs: *runs, Persons: *persons,
 		SchemeDir: *schemes, PgBench: *pgbench, PgScale: *scale, NoPgBench: *noPgbench, NoLoop: *noLoop, NoEngine: *noEngine,
 		Short: *short, Log: stderr, Command: "ncms bench " + redactArgs(args)}
 	if *quiet {

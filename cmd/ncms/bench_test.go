@@ -15,7 +15,7 @@ func TestBenchCommandSections(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		msg  string
-	}{{[]string{"--only=import,nope"}, `"nope"`}, {[]string{"--size", "-5"}, "-5"}} {
+	}{{[]string{"--only=import,nope"}, `"nope"`}, {[]string{"--size", "-5"}, "-5"}, {[]string{"--skip=pg:report"}, `"pg:report"`}} {
 		var out, errb bytes.Buffer
 		if code := dispatch(ctx, append([]string{"bench"}, c.args...), &out, &errb); code != 2 || !strings.Contains(errb.String(), c.msg) {
 			t.Errorf("bench %v: exit %d, want 2 with a message naming %s: %s", c.args, code, c.msg, errb.String())

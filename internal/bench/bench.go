@@ -54,6 +54,8 @@ type Options struct {
 	Short       bool          // a smoke run: tiny durations and counts (tests)
 	Only        []string      // sections to run (Sections); empty: all (less the No* ones)
 	Size        int           // people imported and enrollees = settlements of the report; default TargetSize (Short: 2,000)
+	ImportRuns  int           // imports per engine (each into a fresh database); default Runs
+	Skip        []string      // "engine:section" pairs not to run, e.g. "postgres:report"
 	Log         io.Writer     // progress lines; nil: none
 	Command     string        // the command line, for the report
 }
@@ -98,6 +100,9 @@ func (o *Options) defaults() {
 	if o.Size <= 0 {
 		o.Size = TargetSize
 	}
+	if o.ImportRuns <= 0 || o.Short {
+		o.ImportRuns = o.Runs
+	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -118,6 +123,22 @@ func (o *Options) on(section string) bool {
 	return slices.Contains(o.Only, section)
 }
 
+// onFor reports whether section runs on engine (sqlite, postgres).
+func (o *Options) onFor(engine, section string) bool {
+	return o.on(section) && !slices.Contains(o.Skip, engine+":"+section)
+}
+
+// CheckSkip refuses a --skip pair that is not engine:section.
+func CheckSkip(pairs []string) error {
+	for _, p := range pairs {
+		e, s, ok := strings.Cut(p, ":")
+		if !ok || (e != "sqlite" && e != "postgres") || !slices.Contains(Sections, s) {
+			return fmt.Errorf("%q: want ENGINE:SECTION with ENGINE sqlite or postgres and SECTION one of %s", p, strings.Join(Sections, ", "))
+		}
+	}
+	return nil
+}
+
 // CheckSections refuses a section name not in Sections.
 func CheckSections(names []string) error {
 	for _, n := range names {
@@ -132,12 +153,14 @@ func CheckSections(names []string) error {
 type Report struct {
 	Machine  Machine        `json:"machine"`
 	Command  string         `json:"command"`
+	Revision string         `json:"revision,omitempty"` // the binary's VCS revision ("+modified" when built from a changed tree)
 	Started  time.Time      `json:"started"`
 	Elapsed  Seconds        `json:"elapsed_s"`
 	Runs     int            `json:"runs"`
 	Duration Seconds        `json:"phase_duration_s"`
 	Persons  int            `json:"persons"`
 	Sections []string       `json:"sections,omitempty"` // what ran (empty in reports from before sections)
+	Skipped  []string       `json:"skipped,omitempty"`  // engine:section pairs left out
 	Size     int            `json:"size,omitempty"`     // people imported; enrollees and settlements of the report
 	Engine   *EngineFigures `json:"engine,omitempty"`
 	HIS      []HISFigure    `json:"his"`
@@ -165,7 +188,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			rep.Sections = append(rep.Sections, s)
 		}
 	}
+	rep.Skipped = opt.Skip
 	rep.Machine = machine(ctx, opt)
+	rep.Revision = revision()
 	if opt.on("engine") {
 		fmt.Fprintln(opt.Log, "engine: settlements per second on one core")
 		w := watchMemory("engine", "")
@@ -177,7 +202,8 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		rep.Engine = e
 	}
 	roster := ""
-	if (opt.on("import") || opt.on("report")) && (opt.SQLite || opt.PG != "") {
+	big := func(e string) bool { return opt.onFor(e, "import") || opt.onFor(e, "report") }
+	if opt.SQLite && big("sqlite") || opt.PG != "" && big("postgres") {
 		fmt.Fprintf(opt.Log, "roster: generating %d people\n", opt.Size)
 		var err error
 		if roster, err = writeRoster(opt.TempDir, opt.Size); err != nil {
@@ -211,7 +237,7 @@ func (r *Report) section(name, engine string, f func() error) error {
 
 // runSQLite runs the sections on SQLite, each on fresh files in TempDir.
 func (r *Report) runSQLite(ctx context.Context, opt Options, roster string) error {
-	if opt.on("his") {
+	if opt.onFor("sqlite", "his") {
 		path := filepath.Join(opt.TempDir, fmt.Sprintf("ncms-bench-%d.db", time.Now().UnixNano()))
 		err := r.section("his", "sqlite", func() error {
 			figs, err := runHIS(ctx, opt, "sqlite", "sqlite:"+path)
@@ -223,7 +249,7 @@ func (r *Report) runSQLite(ctx context.Context, opt Options, roster string) erro
 			return fmt.Errorf("bench sqlite: %w", err)
 		}
 	}
-	if opt.on("loop") {
+	if opt.onFor("sqlite", "loop") {
 		fmt.Fprintln(opt.Log, "sqlite: bare loop")
 		err := r.section("loop", "sqlite", func() (err error) {
 			r.Loop, err = sqliteLoop(ctx, opt)
@@ -233,7 +259,7 @@ func (r *Report) runSQLite(ctx context.Context, opt Options, roster string) erro
 			return fmt.Errorf("bench sqlite loop: %w", err)
 		}
 	}
-	if roster == "" {
+	if roster == "" || !opt.onFor("sqlite", "import") && !opt.onFor("sqlite", "report") {
 		return nil
 	}
 	fresh := func(ctx context.Context) (*db.DB, func(), error) {
@@ -257,7 +283,7 @@ func (r *Report) runPG(ctx context.Context, opt Options, roster string) error {
 	}
 	defer srv.close()
 	r.Machine.PostgreSQL = srv.version
-	if opt.on("his") {
+	if opt.onFor("postgres", "his") {
 		dsn, drop, err := srv.scratch(ctx, "ncms_bench")
 		if err != nil {
 			return err
@@ -272,13 +298,13 @@ func (r *Report) runPG(ctx context.Context, opt Options, roster string) error {
 			return fmt.Errorf("bench postgres: %w", err)
 		}
 	}
-	if opt.on("pgbench") {
+	if opt.onFor("postgres", "pgbench") {
 		_ = r.section("pgbench", "postgres", func() error {
 			r.PgBench, r.PgNote = srv.pgbench(ctx, opt)
 			return nil
 		})
 	}
-	if roster == "" {
+	if roster == "" || !opt.onFor("postgres", "import") && !opt.onFor("postgres", "report") {
 		return nil
 	}
 	fresh := func(ctx context.Context) (*db.DB, func(), error) {
@@ -311,6 +337,36 @@ func (r *Report) bigData(ctx context.Context, opt Options, engine string, fresh 
 		return fmt.Errorf("bench %s: %w", engine, err)
 	}
 	return nil
+}
+
+// buildRevision names the source when it is not a Git checkout (go build
+// -ldflags "-X ncms/internal/bench.buildRevision=…" on an exported tree).
+var buildRevision string
+
+// revision is the VCS revision the binary was built from.
+func revision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return buildRevision
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return buildRevision
+	}
+	return rev + modified
 }
 
 func removeSQLite(path string) {

@@ -129,14 +129,14 @@ func bigData(ctx context.Context, opt Options, engine string, fresh freshDB, ros
 			drop()
 		}
 	}()
-	if opt.on("import") {
+	if opt.onFor(engine, "import") {
 		var err error
 		imp, d, drop, err = importSection(ctx, opt, engine, fresh, roster)
 		if err != nil {
 			return nil, nil, fmt.Errorf("import: %w", err)
 		}
 	}
-	if !opt.on("report") {
+	if !opt.onFor(engine, "report") {
 		return imp, nil, nil
 	}
 	if d == nil { // the county the import section would have left
@@ -204,7 +204,7 @@ func importOnce(ctx context.Context, d *db.DB, roster string) (registry.ImportRe
 	return res, time.Since(t0), err
 }
 
-// importSection imports the roster opt.Runs times, each into a fresh
+// importSection imports the roster opt.ImportRuns times, each into a fresh
 // database; the last database is returned open (the report's county).
 func importSection(ctx context.Context, opt Options, engine string, fresh freshDB, roster string) (*ImportFigure, *db.DB, func(), error) {
 	f := &ImportFigure{Engine: engine, Target: secs(ImportTarget)}
@@ -217,7 +217,7 @@ func importSection(ctx context.Context, opt Options, engine string, fresh freshD
 	var cpus []time.Duration
 	var d *db.DB
 	var drop func()
-	for r := 0; r < opt.Runs; r++ {
+	for r := 0; r < opt.ImportRuns; r++ {
 		if drop != nil {
 			drop()
 		}

@@ -210,6 +210,19 @@ func TestSectionsSelection(t *testing.T) {
 			t.Errorf("no --only, --no-loop: %s on = %v", s, !want)
 		}
 	}
+	o = Options{Skip: []string{"postgres:report"}}
+	if o.onFor("postgres", "report") || !o.onFor("sqlite", "report") || !o.onFor("postgres", "import") {
+		t.Errorf("--skip=postgres:report: postgres report %v, sqlite report %v, postgres import %v", o.onFor("postgres", "report"),
+			o.onFor("sqlite", "report"), o.onFor("postgres", "import"))
+	}
+	if err := CheckSkip([]string{"postgres:report", "sqlite:his"}); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"pg:report", "postgres", "sqlite:reports"} {
+		if err := CheckSkip([]string{bad}); err == nil {
+			t.Errorf("--skip=%s accepted", bad)
+		}
+	}
 	o = Options{Only: []string{"report"}}
 	for s, want := range map[string]bool{"engine": false, "his": false, "report": true, "import": false} {
 		if o.on(s) != want {

@@ -59,7 +59,8 @@ func (r *Report) Text(w io.Writer) {
 	fmt.Fprintf(w, "SQLite %s; PostgreSQL %s; %d run(s) of %.1f s per figure (medians); %d persons; %.0f s in all\n",
 		m.SQLite, orDash(m.PostgreSQL), r.Runs, float64(r.Duration), r.Persons, float64(r.Elapsed))
 	if len(r.Sections) > 0 {
-		fmt.Fprintf(w, "sections: %s; size %d\n", strings.Join(r.Sections, ", "), r.Size)
+		fmt.Fprintf(w, "sections: %s; size %d; revision %s; left out: %s\n", strings.Join(r.Sections, ", "), r.Size, orDash(r.Revision),
+			orDash(strings.Join(r.Skipped, ", ")))
 	}
 	if e := r.Engine; e != nil {
 		fmt.Fprintf(w, "engine (one core, 20-line inpatient case): %.0f settlements/s without trace, %.0f with trace\n",
@@ -129,7 +130,11 @@ func orDash(s string) string {
 // Markdown writes a section for docs/performance.md.
 func (r *Report) Markdown(w io.Writer) {
 	m := r.Machine
-	fmt.Fprintf(w, "Run of %s UTC, %.0f s: `%s`\n\n", r.Started.Format("2006-01-02 15:04"), float64(r.Elapsed), r.Command)
+	fmt.Fprintf(w, "Run of %s UTC, %.0f s: `%s`", r.Started.Format("2006-01-02 15:04"), float64(r.Elapsed), r.Command)
+	if r.Revision != "" {
+		fmt.Fprintf(w, " (revision %s)", r.Revision)
+	}
+	fmt.Fprint(w, "\n\n")
 	fmt.Fprintf(w, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s, SQLite %s (modernc, pure Go), PostgreSQL %s on the same machine; "+
 		"load average %s before, %s after. Each figure is the median of %d run(s) of %.0f s; %d enrolled persons.",
 		m.CPU, m.Cores, m.GOMAXPROCS, m.OS, m.Go, m.SQLite, orDash(m.PostgreSQL), m.LoadBefore, m.LoadAfter, r.Runs,
@@ -137,6 +142,9 @@ func (r *Report) Markdown(w io.Writer) {
 	if len(r.Sections) > 0 {
 		fmt.Fprintf(w, " Sections: %s; size %s (people imported; enrollees and settlements of the report).", strings.Join(r.Sections, ", "),
 			thousands(float64(r.Size)))
+		if len(r.Skipped) > 0 {
+			fmt.Fprintf(w, " Left out: %s.", strings.Join(r.Skipped, ", "))
+		}
 	}
 	fmt.Fprint(w, "\n\n")
 	if e := r.Engine; e != nil {
