@@ -148,7 +148,8 @@ func period(ctx context.Context, q db.Querier, year int) (civil.Date, civil.Date
 // income reads due and received per source and the interest.
 func (r *Report) income(ctx context.Context, q db.Querier) error {
 	rows, err := q.QueryContext(ctx, `SELECT account, sub_key, event_kind, COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
-		FROM ledger_postings WHERE year = ? AND account IN ('1001', '1101', '4101', '4201') GROUP BY account, sub_key, event_kind`, r.Year)
+		FROM ledger_postings WHERE year = ? AND account IN ('1001', '1101', '4101', '4201')
+		GROUP BY account, sub_key, event_kind`, r.Year) // one range of ledger_postings_report per account, in its order
 	if err != nil {
 		return err
 	}
@@ -264,22 +265,29 @@ var LayerNames = map[ledger.Code]string{
 var LevelNames = map[string]string{"village": "村级", "township": "乡级", "county": "县级", "city": "市级", "province": "省级", "": "其他"}
 
 // spending reads compensation by layer, visit kind and institution level,
-// and the deductions.
+// and the deductions. The postings are grouped in the order of the
+// covering index ledger_postings_report (no sort, no row read) and the
+// institutions' levels are applied here.
 func (r *Report) spending(ctx context.Context, q db.Querier) error {
-	rows, err := q.QueryContext(ctx, `SELECT p.account, p.sub_key, COALESCE(i.level, ''), COALESCE(SUM(p.debit), 0), COALESCE(SUM(p.credit), 0)
-		FROM ledger_postings p LEFT JOIN institutions i ON i.id = p.institution_id
-		WHERE p.year = ? AND p.account LIKE '5%' GROUP BY p.account, p.sub_key, i.level`, r.Year)
+	levels, err := institutionLevels(ctx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT account, sub_key, institution_id, COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
+		FROM ledger_postings WHERE year = ? AND account >= '5' AND account < '6'
+		GROUP BY account, sub_key, event_kind, institution_id`, r.Year)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	layer, kind, level := map[string]money.Fen{}, map[string]money.Fen{}, map[string]money.Fen{}
 	for rows.Next() {
-		var acct, key, lvl string
-		var d, c int64
-		if err := rows.Scan(&acct, &key, &lvl, &d, &c); err != nil {
+		var acct, key string
+		var inst, d, c int64
+		if err := rows.Scan(&acct, &key, &inst, &d, &c); err != nil {
 			return err
 		}
+		lvl := levels[inst] // "" for none (0) or an unknown id, as the outer join gave
 		if ledger.Code(acct) == ledger.Deductions {
 			r.Deductions += money.Fen(c - d)
 			continue
@@ -309,6 +317,25 @@ func (r *Report) spending(ctx context.Context, q db.Querier) error {
 	return nil
 }
 
+// institutionLevels maps every institution's id to its level.
+func institutionLevels(ctx context.Context, q db.Querier) (map[int64]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, level FROM institutions`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var lvl string
+		if err := rows.Scan(&id, &lvl); err != nil {
+			return nil, err
+		}
+		out[id] = lvl
+	}
+	return out, rows.Err()
+}
+
 func sortedKeys(m map[string]money.Fen) []string {
 	var out []string
 	for k := range m {
@@ -328,7 +355,7 @@ func sortedKeys(m map[string]money.Fen) []string {
 func balance(ctx context.Context, q db.Querier, year int) (money.Fen, error) {
 	var d, c int64
 	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0) FROM ledger_postings
-		WHERE year <= ? AND (account LIKE '3%' OR account LIKE '4%' OR account LIKE '5%')`, year).Scan(&d, &c)
+		WHERE year <= ? AND account >= '3' AND account < '6'`, year).Scan(&d, &c)
 	return money.Fen(c - d), err
 }
 
@@ -336,7 +363,7 @@ func balance(ctx context.Context, q db.Querier, year int) (money.Fen, error) {
 // benefit period.
 func (r *Report) months(ctx context.Context, q db.Querier) error {
 	rows, err := q.QueryContext(ctx, `SELECT SUBSTR(entry_date, 1, 7), COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
-		FROM ledger_postings WHERE year = ? AND account LIKE '5%' GROUP BY SUBSTR(entry_date, 1, 7)`, r.Year)
+		FROM ledger_postings WHERE year = ? AND account >= '5' AND account < '6' GROUP BY SUBSTR(entry_date, 1, 7)`, r.Year)
 	if err != nil {
 		return err
 	}
