@@ -148,7 +148,7 @@ func period(ctx context.Context, q db.Querier, year int) (civil.Date, civil.Date
 // income reads due and received per source and the interest.
 func (r *Report) income(ctx context.Context, q db.Querier) error {
 	rows, err := q.QueryContext(ctx, `SELECT account, sub_key, event_kind, COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
-		FROM ledger_postings WHERE year = ? AND account IN ('1001', '1101', '4101', '4201')
+		FROM ledger_postings WHERE account IN ('1001', '1101', '4101', '4201') AND year = ?
 		GROUP BY account, sub_key, event_kind`, r.Year) // one range of ledger_postings_report per account, in its order
 	if err != nil {
 		return err
@@ -266,16 +266,17 @@ var LevelNames = map[string]string{"village": "村级", "township": "乡级", "c
 
 // spending reads compensation by layer, visit kind and institution level,
 // and the deductions. The postings are grouped in the order of the
-// covering index ledger_postings_report (no sort, no row read) and the
-// institutions' levels are applied here.
+// covering index ledger_postings_report (no sort, no row read; expense
+// accounts only: account LIKE '5%' is no index range on either engine)
+// and the institutions' levels are applied here.
 func (r *Report) spending(ctx context.Context, q db.Querier) error {
 	levels, err := institutionLevels(ctx, q)
 	if err != nil {
 		return err
 	}
+	in, args := expenseIn(r.Year)
 	rows, err := q.QueryContext(ctx, `SELECT account, sub_key, institution_id, COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
-		FROM ledger_postings WHERE year = ? AND account >= '5' AND account < '6'
-		GROUP BY account, sub_key, event_kind, institution_id`, r.Year)
+		FROM ledger_postings WHERE `+in+` GROUP BY account, sub_key, event_kind, institution_id`, args...)
 	if err != nil {
 		return err
 	}
@@ -317,6 +318,20 @@ func (r *Report) spending(ctx context.Context, q db.Querier) error {
 	return nil
 }
 
+// expenseIn is the condition "an expense account (5…) in year" as one
+// (account, year) range of ledger_postings_report per account, and its
+// arguments.
+func expenseIn(year int) (string, []any) {
+	var marks []string
+	var args []any
+	for _, a := range ledger.Accounts {
+		if strings.HasPrefix(string(a.Code), "5") {
+			marks, args = append(marks, "?"), append(args, string(a.Code))
+		}
+	}
+	return "account IN (" + strings.Join(marks, ", ") + ") AND year = ?", append(args, year)
+}
+
 // institutionLevels maps every institution's id to its level.
 func institutionLevels(ctx context.Context, q db.Querier) (map[int64]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, level FROM institutions`)
@@ -351,7 +366,8 @@ func sortedKeys(m map[string]money.Fen) []string {
 
 // balance is the fund's net assets from every posting of this and earlier
 // years: Σ (credit − debit) over the fund, income and expense accounts
-// (equal to assets − liabilities, the books being balanced).
+// (equal to assets − liabilities, the books being balanced); one range of
+// the covering ledger_postings_report.
 func balance(ctx context.Context, q db.Querier, year int) (money.Fen, error) {
 	var d, c int64
 	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0) FROM ledger_postings
@@ -362,8 +378,9 @@ func balance(ctx context.Context, q db.Querier, year int) (money.Fen, error) {
 // months fills planned against actual spending for each month of the
 // benefit period.
 func (r *Report) months(ctx context.Context, q db.Querier) error {
+	in, args := expenseIn(r.Year)
 	rows, err := q.QueryContext(ctx, `SELECT SUBSTR(entry_date, 1, 7), COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0)
-		FROM ledger_postings WHERE year = ? AND account >= '5' AND account < '6' GROUP BY SUBSTR(entry_date, 1, 7)`, r.Year)
+		FROM ledger_postings WHERE `+in+` GROUP BY SUBSTR(entry_date, 1, 7)`, args...)
 	if err != nil {
 		return err
 	}

@@ -5,5 +5,7 @@
 -- account, key, event and institution (income by source, spending by layer,
 -- kind and level, months, the cumulative balance): one covering index in
 -- that order makes each an index range read in group order — no sort and no
--- row look-up (the postings' rows were read one by one before).
-CREATE INDEX ledger_postings_report ON ledger_postings (year, account, sub_key, event_kind, institution_id, entry_date, debit, credit);
+-- row look-up (the postings' rows were read one by one before). It leads
+-- with (account, year) like ledger_postings_account, which stays for the
+-- account statements in date order.
+CREATE INDEX ledger_postings_report ON ledger_postings (account, year, sub_key, event_kind, institution_id, entry_date, debit, credit);
