@@ -66,53 +66,52 @@ func canSeePerson(act access.Actor, path string) bool {
 	return act.Scope.CoversArea(path) || (act.Scope.IsInstitution() && act.Role == access.Institution)
 }
 
-// coverFacts loads the rows Decide needs and the person's area path.
+// coverFacts loads the rows Decide needs and the person's area path in
+// one query: the person, the scheme year whose period contains d (Year 0
+// when none) and the enrollments that year of the person and of the
+// mother, in id order (one row per enrollment; one row with no enrollment
+// when there is none).
 func coverFacts(ctx context.Context, q db.Querier, personID int64, d civil.Date) (CoverFacts, string, error) {
 	f := CoverFacts{PersonID: personID}
-	var status, path string
-	err := q.QueryRowContext(ctx, `SELECT birth_date, status, COALESCE(status_date, ''), COALESCE(mother_id, 0), area_path
-		FROM persons WHERE id = ?`, personID).Scan(&f.BirthDate, &status, &f.StatusDate, &f.MotherID, &path)
-	if db.IsNoRows(err) {
-		return f, "", errPersonNotFound
-	}
+	rows, err := q.QueryContext(ctx, `SELECT p.birth_date, p.status, p.status_date, COALESCE(p.mother_id, 0), p.area_path,
+		COALESCE(y.year, 0), y.period_from, y.period_to,
+		COALESCE(e.id, 0), COALESCE(e.person_id, 0), COALESCE(e.tier, 0), e.cover_from, e.cover_to,
+		CASE WHEN e.cancelled_at IS NULL THEN 0 ELSE 1 END
+		FROM persons p
+		LEFT JOIN scheme_years y ON y.year = (SELECT year FROM scheme_years WHERE period_from <= ? AND period_to >= ?
+			ORDER BY year LIMIT 1)
+		LEFT JOIN enrollments e ON e.year = y.year AND e.person_id IN (p.id, p.mother_id)
+		WHERE p.id = ? ORDER BY e.id`, d, d, personID)
 	if err != nil {
 		return f, "", err
 	}
-	f.Status = registry.Status(status)
-	err = q.QueryRowContext(ctx, `SELECT year, period_from, period_to FROM scheme_years WHERE period_from <= ? AND period_to >= ?`,
-		d, d).Scan(&f.Year, &f.PeriodFrom, &f.PeriodTo)
-	if db.IsNoRows(err) {
-		return f, path, nil
-	}
-	if err != nil {
-		return f, path, err
-	}
-	f.Own, f.Mother, err = coverRows(ctx, q, f.Year, personID, f.MotherID)
-	return f, path, err
-}
-
-// coverRows loads the enrollments of a person and of the mother in a year.
-func coverRows(ctx context.Context, q db.Querier, year int, person, mother int64) (own, moth []CoverRow, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, person_id, tier, cover_from, cover_to,
-		CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END FROM enrollments
-		WHERE person_id IN (?, ?) AND year = ? ORDER BY id`, person, mother, year)
-	if err != nil {
-		return nil, nil, err
-	}
 	defer rows.Close()
+	var status, path string
+	found := false
 	for rows.Next() {
-		r := CoverRow{Year: year}
+		found = true
+		r := CoverRow{}
 		var pid int64
 		var cancelled int
-		if err := rows.Scan(&r.ID, &pid, &r.Tier, &r.From, &r.To, &cancelled); err != nil {
-			return nil, nil, err
+		if err := rows.Scan(&f.BirthDate, &status, &f.StatusDate, &f.MotherID, &path, &f.Year, &f.PeriodFrom, &f.PeriodTo,
+			&r.ID, &pid, &r.Tier, &r.From, &r.To, &cancelled); err != nil {
+			return f, "", err
 		}
-		r.Cancelled = cancelled == 1
-		if pid == person {
-			own = append(own, r)
-		} else {
-			moth = append(moth, r)
+		r.Year, r.Cancelled = f.Year, cancelled == 1
+		switch {
+		case r.ID == 0:
+		case pid == personID:
+			f.Own = append(f.Own, r)
+		default:
+			f.Mother = append(f.Mother, r)
 		}
 	}
-	return own, moth, rows.Err()
+	if err := rows.Err(); err != nil {
+		return f, "", err
+	}
+	if !found {
+		return f, "", errPersonNotFound
+	}
+	f.Status = registry.Status(status)
+	return f, path, nil
 }

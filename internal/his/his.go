@@ -120,33 +120,73 @@ func (s *Service) routerError(w http.ResponseWriter, r *http.Request, status int
 }
 
 // serve handles one call: authenticate, read the envelope, run the
-// transaction, answer. It always answers itself (returns nil).
+// transaction, answer. It always answers itself (returns nil). The nonce
+// is recorded before any answer leaves: first (in its own write) for
+// most transactions; for those of inTxNonce in the request's write
+// transaction, or on its own after the call when that wrote nothing. A
+// replayed nonce gets 401 whatever the call did, and the call wrote
+// nothing then.
 func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	start := s.now()
 	w.Header().Set("Cache-Control", "no-store")
-	in, err := s.authenticate(r, start)
+	in, claim, err := s.authenticate(r, start)
 	if err != nil {
 		s.write(w, http.StatusUnauthorized, start, s.answer(start, nil, err))
 		return nil
 	}
 	req, err := readEnvelope(r, in)
+	if err == nil && !inTxNonce[req.Infno] {
+		err = claim.Record(r.Context(), s.db)
+	}
 	if err != nil {
-		s.write(w, statusOf(err), start, s.answer(start, nil, err))
+		s.fail(w, r, start, in, req, firstErr(s.recordNonce(r, claim), err))
 		return nil
 	}
 	ctx := access.WithActor(r.Context(), access.Actor{Username: "his:" + in.Code, Role: access.Institution,
 		Scope: access.Scope{InstitutionID: in.ID}, RemoteAddr: httpx.RemoteAddr(r)})
 	ctx = settle.WithInstitution(ctx, in) // just read and checked by authenticate: settle need not read it again
+	ctx = settle.WithNonce(ctx, claim)
 	out, err := s.dispatch(ctx, &call{req: req, inst: in, at: start})
-	if err != nil && apperr.KindOf(err) == 0 {
-		s.log.Error("his internal error", "req", httpx.RequestID(r), "infno", req.Infno, "institution", in.Code, "err", err)
+	if nerr := s.recordNonce(r, claim); nerr != nil {
+		out, err = nil, nerr
+	}
+	if err != nil {
+		s.fail(w, r, start, in, req, err)
+		return nil
+	}
+	s.write(w, http.StatusOK, start, s.answer(start, out, nil))
+	return nil
+}
+
+// recordNonce records the request's nonce on its own if the call has not
+// recorded it in its transaction.
+func (s *Service) recordNonce(r *http.Request, claim *institution.Claim) error {
+	return claim.Record(context.WithoutCancel(r.Context()), s.db)
+}
+
+// fail answers err: 401 for authentication (a replayed nonce), 413 for a
+// body too large, 200 with infcode -1 for the caller's errors, 500 with
+// the request id for a fault that is not the caller's (logged).
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, start time.Time, in institution.Institution, req *Request, err error) {
+	if apperr.KindOf(err) == 0 {
+		infno := ""
+		if req != nil {
+			infno = req.Infno
+		}
+		s.log.Error("his internal error", "req", httpx.RequestID(r), "infno", infno, "institution", in.Code, "err", err)
 		err = apperr.New(0, "internal", "服务器内部错误,请稍后重试(请求号 "+httpx.RequestID(r)+")",
 			"internal error, please retry later (request "+httpx.RequestID(r)+")")
 		s.write(w, http.StatusInternalServerError, start, s.answer(start, nil, err))
-		return nil
+		return
 	}
-	s.write(w, statusOf(err), start, s.answer(start, out, err))
-	return nil
+	s.write(w, statusOf(err), start, s.answer(start, nil, err))
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // statusOf: 200 for everything but authentication (401) and a body over

@@ -42,13 +42,16 @@ type Version struct {
 
 // Store reads and writes scheme versions.
 type Store struct {
-	db    *db.DB
-	mu    sync.RWMutex
-	cache map[int64]*scheme.Scheme
+	db       *db.DB
+	mu       sync.RWMutex
+	cache    map[int64]*scheme.Scheme
+	versions map[int64]Version // by id, as found in force (InForceByID)
 }
 
 // New returns a store over d.
-func New(d *db.DB) *Store { return &Store{db: d, cache: map[int64]*scheme.Scheme{}} }
+func New(d *db.DB) *Store {
+	return &Store{db: d, cache: map[int64]*scheme.Scheme{}, versions: map[int64]Version{}}
+}
 
 // ErrNone is returned when no active scheme covers a day.
 var ErrNone = apperr.New(apperr.Invalid, "no_scheme", "就诊日期没有生效的补偿方案", "no compensation scheme is in force on the visit date")
@@ -117,6 +120,44 @@ func (st *Store) SetStatus(ctx context.Context, id int64, status string) error {
 func (st *Store) InForce(ctx context.Context, q db.Querier, d civil.Date) (Version, error) {
 	return st.one(ctx, q, `WHERE status = 'active' AND period_from <= ? AND period_to >= ? AND effective_from <= ?
 		ORDER BY effective_from DESC, version DESC, id DESC LIMIT 1`, d, d, d)
+}
+
+// InForceIDSQL returns a scalar subquery giving the id of the version
+// InForce would return for the day that the SQL expression day holds (a
+// column such as "v.begin_date"), or NULL. A reader that reads the day
+// anyway — settlement reads the visit — finds the version in force in the
+// same round trip and passes the id to InForceByID, which needs no query
+// once the version has been read: the version in force is still decided
+// by the database on every call (a version activated or retired by any
+// process counts at once), only its immutable row is remembered.
+func InForceIDSQL(day string) string {
+	return `(SELECT id FROM schemes WHERE status = 'active' AND period_from <= ` + day + ` AND period_to >= ` + day +
+		` AND effective_from <= ` + day + ` ORDER BY effective_from DESC, version DESC, id DESC LIMIT 1)`
+}
+
+// InForceByID returns the version whose id InForceIDSQL found (0: none,
+// ErrNone). A version's row never changes but for its status, which
+// InForceIDSQL has just checked, so after the first read it is served
+// from memory with Status active.
+func (st *Store) InForceByID(ctx context.Context, q db.Querier, id int64) (Version, error) {
+	if id == 0 {
+		return Version{}, ErrNone
+	}
+	st.mu.RLock()
+	v, ok := st.versions[id]
+	st.mu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	v, err := st.Get(ctx, q, id)
+	if err != nil {
+		return v, err
+	}
+	v.Status = Active
+	st.mu.Lock()
+	st.versions[id] = v
+	st.mu.Unlock()
+	return v, nil
 }
 
 // Get returns a version by id (whatever its status: settlements keep theirs).

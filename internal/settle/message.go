@@ -9,6 +9,7 @@ import (
 
 	"ncms/internal/apperr"
 	"ncms/internal/db"
+	"ncms/internal/institution"
 )
 
 // Message statuses in settle_messages.
@@ -75,23 +76,53 @@ func newMessage(inst int64, msgID, infno string, req any) message {
 // latest, its message row does; the transaction rolls back and the stored
 // response is returned in out (or msgid_reused / msgid_compensated). The
 // same path returns the winner's response to a concurrent duplicate.
+// A request nonce handed over with WithNonce is inserted first in the
+// transaction; a replayed nonce fails the transaction and is never
+// answered from the message row.
 func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.Tx) (effect, error)) error {
-	if m.msgID == "" {
-		return s.db.InTx(ctx, func(tx *db.Tx) error { _, err := do(tx); return err })
-	}
+	claim := nonceOf(ctx)
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if claim.Pending() { // the request's nonce, first: a replayed one changes nothing
+			if err := claim.Insert(ctx, tx); err != nil {
+				return err
+			}
+		}
 		e, err := do(tx)
-		if err != nil {
+		if err != nil || m.msgID == "" {
 			return err
 		}
 		return s.record(ctx, tx, m, msgDone, e, out)
 	})
-	if err != nil {
+	if err == nil {
+		if claim != nil {
+			claim.Done()
+		}
+		return nil
+	}
+	if m.msgID != "" && !institution.IsReplay(err) {
 		if found, rerr := s.replayFresh(ctx, m, out); found || rerr != nil {
 			return rerr
 		}
 	}
 	return err
+}
+
+type nonceKey struct{}
+
+// WithNonce hands the service the nonce of the request being served (the
+// HIS adapter's institution.VerifyDeferred): the first write transaction
+// of the request inserts it before anything else, so that a request is
+// one write transaction, not two, and a replayed nonce is refused
+// (institution's nonce_reused) with nothing changed. After the call the
+// caller records the claim itself if it is still pending (the request
+// wrote nothing, or failed).
+func WithNonce(ctx context.Context, c *institution.Claim) context.Context {
+	return context.WithValue(ctx, nonceKey{}, c)
+}
+
+func nonceOf(ctx context.Context) *institution.Claim {
+	c, _ := ctx.Value(nonceKey{}).(*institution.Claim)
+	return c
 }
 
 // replayFresh is replay into a zeroed out (do may have filled it before

@@ -17,6 +17,10 @@ import (
 
 // prepared is what a settlement reads before its transaction: checks that
 // need no lock (institution, person, block, coverage, scheme in force).
+// The visit, person, block and the id of the scheme in force are one
+// query (visitPerson), the coverage another (enroll.CoverageOf); the
+// scheme version's row and its parsed form come from memory after the
+// first settlement under it (schemestore.InForceByID).
 type prepared struct {
 	inst      institution.Institution
 	visit     Visit
@@ -30,7 +34,7 @@ type prepared struct {
 
 func (s *Service) prepare(ctx context.Context, in institution.Institution, visitID int64) (*prepared, error) {
 	p := &prepared{inst: in}
-	v, person, reason, blocked, err := visitPerson(ctx, s.db, in.ID, visitID)
+	v, person, reason, blocked, schemeID, err := visitPerson(ctx, s.db, in.ID, visitID)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +45,7 @@ func (s *Service) prepare(ctx context.Context, in institution.Institution, visit
 	if p.cov, err = s.checkPersonBlock(ctx, p.person, p.visit.Begin, reason, blocked); err != nil {
 		return nil, err
 	}
-	if p.ver, err = s.schemes.InForce(ctx, s.db, p.visit.Begin); err != nil {
+	if p.ver, err = s.schemes.InForceByID(ctx, s.db, schemeID); err != nil {
 		return nil, err
 	}
 	p.year = p.ver.Scheme.From.Year

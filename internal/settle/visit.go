@@ -8,6 +8,7 @@ import (
 	"ncms/internal/audit"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/schemestore"
 )
 
 // Register registers an outpatient visit (2201).
@@ -293,19 +294,25 @@ const visitPersonCols = `v.id, v.institution_id, v.person_id, v.household_id, v.
 	COALESCE((SELECT b.reason FROM settle_person_blocks b WHERE b.person_id = p.id AND b.lifted_at IS NULL
 		ORDER BY b.id LIMIT 1), '')`
 
-// visitPerson reads a visit of institution inst with its person and the
-// person's block (blocked: a block not lifted, with its reason) in one
-// round trip: loadVisit, loadPerson and blocked together.
-func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p personRow, reason string, blocked bool, err error) {
+// visitPersonQuery reads visitPersonCols, whether a block exists and the
+// id of the scheme version in force on the visit's first day (0: none).
+var visitPersonQuery = `SELECT ` + visitPersonCols + `, EXISTS (SELECT 1 FROM settle_person_blocks b
+		WHERE b.person_id = p.id AND b.lifted_at IS NULL), COALESCE(` + schemestore.InForceIDSQL("v.begin_date") + `, 0)
+		FROM visits v JOIN persons p ON p.id = v.person_id WHERE v.id = ? AND v.institution_id = ?`
+
+// visitPerson reads a visit of institution inst with its person, the
+// person's block (blocked: a block not lifted, with its reason) and the
+// id of the scheme version in force on the visit's day (0: none) in one
+// round trip: loadVisit, loadPerson, blocked and the in-force look-up
+// together.
+func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p personRow, reason string, blocked bool, schemeID int64, err error) {
 	var diag, cats string
-	err = q.QueryRowContext(ctx, `SELECT `+visitPersonCols+`, EXISTS (SELECT 1 FROM settle_person_blocks b
-		WHERE b.person_id = p.id AND b.lifted_at IS NULL) FROM visits v JOIN persons p ON p.id = v.person_id
-		WHERE v.id = ? AND v.institution_id = ?`, id, inst).Scan(
+	err = q.QueryRowContext(ctx, visitPersonQuery, id, inst).Scan(
 		&v.ID, &v.InstitutionID, &v.PersonID, &v.HouseholdID, &v.ClrType, &v.MedType, &v.IptOtpNo, &v.Begin,
 		&v.End, &diag, &v.Referral, &v.Status, &p.ID, &p.HouseholdID, &p.Name, &p.IDNumber,
-		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &reason, &blocked)
+		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &reason, &blocked, &schemeID)
 	if db.IsNoRows(err) {
-		return v, p, "", false, errVisitNotFound
+		return v, p, "", false, 0, errVisitNotFound
 	}
 	if diag != "" {
 		v.Diagnoses = strings.Split(diag, ",")
@@ -313,7 +320,7 @@ func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p 
 	if cats != "" {
 		p.Categories = schemeCategories(cats)
 	}
-	return v, p, reason, blocked, err
+	return v, p, reason, blocked, schemeID, err
 }
 
 // personBlock is loadPerson and blocked in one query.
