@@ -72,17 +72,28 @@ func encode(v any) (any, error) {
 	return string(b), nil
 }
 
-// Filter selects audit rows for List.
+// Filter selects audit rows for List and Count.
 type Filter struct {
 	ObjectType string
 	ObjectID   string
 	UserID     int64
-	Limit      int // default 100
+	Limit      int // default 100, at most 1000
+	Offset     int // rows skipped (pages)
 	BeforeID   int64
+	// Order is the column to sort by, one of Orders (anything else, or
+	// empty: newest first, by id descending); Desc reverses it. Ties are
+	// broken by id in the same direction.
+	Order string
+	Desc  bool
 }
 
-// List returns audit rows, newest first.
-func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
+// Orders maps the sort keys List accepts to their ORDER BY column: only
+// these strings ever reach the query.
+var Orders = map[string]string{"id": "id", "at": "at", "user": "username",
+	"action": "action", "object": "object_type"}
+
+// where builds the WHERE clause of f.
+func (f Filter) where() (string, []any) {
 	where, args := "1 = 1", []any{}
 	if f.ObjectType != "" {
 		where += " AND object_type = ?"
@@ -100,12 +111,44 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 		where += " AND id < ?"
 		args = append(args, f.BeforeID)
 	}
+	return where, args
+}
+
+// orderBy is the ORDER BY of f, from the whitelist only.
+func (f Filter) orderBy() string {
+	col, ok := Orders[f.Order]
+	if !ok {
+		return "id DESC"
+	}
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	if col == "id" {
+		return "id" + dir
+	}
+	return col + dir + ", id" + dir
+}
+
+// Count returns how many audit rows match f (its Limit, Offset and Order
+// aside).
+func Count(ctx context.Context, q db.Querier, f Filter) (int, error) {
+	where, args := f.where()
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE `+where, args...).Scan(&n)
+	return n, err
+}
+
+// List returns audit rows, newest first (or by f.Order), f.Limit of them
+// after f.Offset.
+func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
+	where, args := f.where()
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, at, COALESCE(user_id, 0), username, role, action, object_type,
 		object_id, COALESCE(before_json, ''), COALESCE(after_json, ''), remote_addr
-		FROM audit_log WHERE `+where+fmt.Sprintf(" ORDER BY id DESC LIMIT %d", f.Limit), args...)
+		FROM audit_log WHERE `+where+fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", f.orderBy(), f.Limit, max(f.Offset, 0)), args...)
 	if err != nil {
 		return nil, err
 	}

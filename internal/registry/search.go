@@ -24,7 +24,18 @@ type Query struct {
 	Status          Status   // "" for any
 	Category        Category // "" for any
 	Page
+	// Order is the column SearchPersons sorts by, one of PersonOrders
+	// (anything else, or empty: by name, names starting with the searched
+	// name first); Desc reverses it. Ties are broken by the person's id.
+	Order string
+	Desc  bool
 }
+
+// PersonOrders maps the sort keys SearchPersons accepts to their ORDER BY
+// column: only these strings ever reach the query. ID numbers are not
+// sortable (the lists show them masked).
+var PersonOrders = map[string]string{"name": "p.name", "sex": "p.sex", "birth": "p.birth_date",
+	"household": "h.number", "relation": "p.relation", "status": "p.status"}
 
 // PersonResults is one page of a person search.
 type PersonResults struct {
@@ -115,7 +126,8 @@ func (s *Service) where(ctx context.Context, q Query) (string, []any, error) {
 }
 
 // SearchPersons finds people in the actor's scope, one page at a time,
-// ordered by name (names starting with the searched text first).
+// ordered by name (names starting with the searched text first) or by
+// q.Order.
 func (s *Service) SearchPersons(ctx context.Context, q Query) (PersonResults, error) {
 	res := PersonResults{Page: q.Page.norm()}
 	where, args, err := s.where(ctx, q)
@@ -126,7 +138,13 @@ func (s *Service) SearchPersons(ctx context.Context, q Query) (PersonResults, er
 		return res, err
 	}
 	order := "p.name, p.id"
-	if n := strings.TrimSpace(q.split().Name); n != "" {
+	if col, ok := PersonOrders[q.Order]; ok && (q.Order != "name" || q.Desc) {
+		dir := ""
+		if q.Desc {
+			dir = " DESC"
+		}
+		order = col + dir + ", p.id" + dir
+	} else if n := strings.TrimSpace(q.split().Name); n != "" {
 		order = `CASE WHEN p.name LIKE ? ESCAPE '\' THEN 0 ELSE 1 END, ` + order
 		args = append(args, likeEscape(n)+"%")
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"ncms/internal/audit"
@@ -20,69 +19,60 @@ func (c *Console) auditRoutes() []httpx.Route {
 // auditPageSize is how many rows one page of the trail shows.
 const auditPageSize = 50
 
+// auditExportMax is the most rows one Excel export of the trail holds (the
+// first ones in the page's order; the page says so when the filter has
+// more).
+const auditExportMax = 10000
+
 // auditData is the audit trail page.
 type auditData struct {
-	Entries  []audit.Entry
-	OlderURL string // the next page back in time ("" at the end)
-	FirstURL string // back to the newest rows ("" on the first page)
-	Export   string
+	Entries []audit.Entry
+	Order   SQLOrder
+	Pager   *Pager
+	Capped  bool // the filter has more rows than one export holds
+	Max     int
 }
 
+// auditPage lists the trail (?object_type, ?object_id, ?user_id), newest
+// first or by a sortable column (?sort, ?dir), 50 a page; ?format=xlsx:
+// the same rows in the same order (at most auditExportMax).
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	uid, _ := strconv.ParseInt(q.Get("user_id"), 10, 64)
-	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	cols := auditColumns()
+	d := auditData{Order: newSQLOrderDesc(r, sqlHeads(cols, auditSortable...), "id"), Max: auditExportMax}
 	f := audit.Filter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), UserID: uid,
-		Limit: auditPageSize + 1, BeforeID: before}
-	if wantsXLSX(r) {
-		f.Limit, f.BeforeID = 1000, 0
-	}
-	entries, err := audit.List(r.Context(), c.db, f)
+		Order: d.Order.Key, Desc: d.Order.Desc}
+	total, err := audit.Count(r.Context(), c.db, f)
 	if err != nil {
 		return err
 	}
 	if wantsXLSX(r) {
-		return writeXLSX(w, "audit", auditTable(entries, Lang(r)))
-	}
-	base := url.Values{}
-	for _, k := range []string{"object_type", "object_id", "user_id"} {
-		if v := q.Get(k); v != "" {
-			base.Set(k, v)
+		var all []audit.Entry
+		for f.Offset = 0; f.Offset < min(total, auditExportMax); f.Offset += 1000 {
+			f.Limit = min(1000, auditExportMax-f.Offset)
+			es, err := audit.List(r.Context(), c.db, f)
+			if err != nil {
+				return err
+			}
+			all = append(all, es...)
+			if len(es) < f.Limit {
+				break
+			}
 		}
+		p := &Page{Lang: Lang(r)}
+		return exportRows(w, r, cols, all, "audit", p.Tr("审计日志", "Audit trail"))
 	}
-	d := auditData{Entries: entries}
-	if len(entries) > auditPageSize {
-		d.Entries = entries[:auditPageSize]
-		older := cloneValues(base)
-		older.Set("before", strconv.FormatInt(d.Entries[auditPageSize-1].ID, 10))
-		d.OlderURL = "/audit?" + older.Encode()
+	d.Pager = newPager(r, auditPageSize)
+	d.Pager.Total = total
+	if d.Pager.Page > d.Pager.Pages() {
+		d.Pager.Page = d.Pager.Pages()
 	}
-	if before != 0 {
-		d.FirstURL = "/audit?" + base.Encode()
+	f.Limit, f.Offset = d.Pager.Limit(), d.Pager.Offset()
+	if d.Entries, err = audit.List(r.Context(), c.db, f); err != nil {
+		return err
 	}
-	exp := cloneValues(base)
-	exp.Set("format", "xlsx")
-	d.Export = "/audit?" + exp.Encode()
+	d.Capped = total > auditExportMax
 	form := emptyForm("object_type", f.ObjectType, "object_id", f.ObjectID, "user_id", q.Get("user_id"))
 	return c.render(w, r, "audit.html", View{Form: form, Data: d})
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
-func auditTable(es []audit.Entry, lang string) Table {
-	p := &Page{Lang: lang}
-	t := Table{Sheet: p.Tr("审计日志", "Audit trail"), Header: []string{"#", p.Tr("时间", "Time"), p.T("label.username"),
-		p.T("label.role"), p.Tr("操作", "Action"), p.Tr("对象", "Object"), p.Tr("对象编号", "Object id"),
-		p.Tr("修改前", "Before"), p.Tr("修改后", "After"), p.Tr("地址", "Address")}}
-	for _, e := range es {
-		t.Rows = append(t.Rows, []any{e.ID, e.At, e.Username, e.Role, e.Action, e.ObjectType, e.ObjectID,
-			e.Before, e.After, e.RemoteAddr})
-	}
-	return t
 }

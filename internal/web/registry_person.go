@@ -16,6 +16,7 @@ type searchView struct {
 	Results    registry.PersonResults
 	Searched   bool
 	Pager      *Pager
+	Order      SQLOrder // the header; the service sorts (?sort=) and pages
 	Categories []registry.Category
 	Statuses   []registry.Status
 }
@@ -63,11 +64,13 @@ func (c *Console) personSearchPost(w http.ResponseWriter, r *http.Request) error
 
 func (c *Console) renderSearch(w http.ResponseWriter, r *http.Request, f *Form, pg *Pager) error {
 	v := searchView{Categories: registry.AllCategories, Statuses: []registry.Status{registry.Active, registry.MovedOut, registry.Deceased}}
+	cols := personColumns(Lang(r))
+	v.Order = newSQLOrder(r, sqlHeads(cols, personSortable...), "name")
 	if pg != nil {
 		v.Query = registry.Query{Q: f.Get("q"), Status: registry.Status(f.Get("status")), Category: registry.Category(f.Get("category")),
-			Page: registry.Page{Limit: pg.Limit(), Offset: pg.Offset()}}
+			Page: registry.Page{Limit: pg.Limit(), Offset: pg.Offset()}, Order: v.Order.Key, Desc: v.Order.Desc}
 		if wantsXLSX(r) {
-			return c.exportPersons(w, r, v.Query)
+			return c.exportPersons(w, r, v.Query, cols)
 		}
 		res, err := c.reg().SearchPersons(r.Context(), v.Query)
 		if f.Catch(err) {
@@ -81,24 +84,22 @@ func (c *Console) renderSearch(w http.ResponseWriter, r *http.Request, f *Form, 
 	return c.render(w, r, "registry_search.html", View{Form: f, Data: v})
 }
 
-// exportPersons sends every row of a search (IDs masked) as Excel.
-func (c *Console) exportPersons(w http.ResponseWriter, r *http.Request, q registry.Query) error {
-	t := Table{Sheet: "人员", Header: []string{"户编号", "姓名", "身份证号", "性别", "出生日期", "与户主关系", "人员类别", "状态"}}
+// exportPersons sends every row of a search as Excel, in the page's order,
+// ID numbers masked as the page shows them.
+func (c *Console) exportPersons(w http.ResponseWriter, r *http.Request, q registry.Query, cols []Column[registry.Person]) error {
+	var all []registry.Person
 	for q.Offset = 0; ; q.Offset += 200 {
 		q.Limit = 200
 		res, err := c.reg().SearchPersons(r.Context(), q)
 		if err != nil {
 			return err
 		}
-		for _, p := range res.Items {
-			t.Rows = append(t.Rows, []any{p.HouseholdNumber, p.Name, p.MaskedID(), p.Sex.Chinese(), p.BirthDate.String(),
-				p.Relation, p.Categories.Zh(), p.Status.Zh()})
-		}
-		if q.Offset+200 >= res.Total {
+		all = append(all, res.Items...)
+		if q.Offset+200 >= res.Total || len(res.Items) == 0 {
 			break
 		}
 	}
-	return writeXLSX(w, "persons", t)
+	return exportRows(w, r, cols, all, "persons", "人员")
 }
 
 // personView is the data of the person page.

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"ncms/internal/access"
+	"ncms/internal/audit"
+	"ncms/internal/civil"
+	"ncms/internal/db"
+	"ncms/internal/db/dbtest"
+	"ncms/internal/idcard"
+	"ncms/internal/registry"
+)
+
+// xlsxRows reads the first sheet of an Excel answer.
+func xlsxRows(t *testing.T, r resp) [][]string {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("export: %d %s", r.Status, r.Body)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(x.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// column is the cells of column i below the header.
+func column(rows [][]string, i int) []string {
+	var out []string
+	for _, r := range rows[1:] {
+		if i < len(r) {
+			out = append(out, r[i])
+		} else {
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// reversed is a copy of s backwards.
+func reversed[T any](s []T) []T {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
+// TestAuditListSort: the audit trail sorts in SQL by a whitelisted column
+// both ways (default newest first; an unknown key falls back to it), pages
+// of 50, exports the same rows in the same order, and stays county-wide.
+func TestAuditListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		admin := a.client(t).login("admin", testAdminPW)
+		// Five rows of object "probe" by different users, 53 of object "bulk".
+		users := []string{"carol", "alice", "erin", "bob", "dave"}
+		actions := []string{"probe.c", "probe.e", "probe.a", "probe.d", "probe.b"}
+		err := d.InTx(a.sys(), func(tx *db.Tx) error {
+			for i, u := range users {
+				ctx := access.WithActor(a.sys(), access.Actor{Username: u, Role: access.Admin})
+				if err := audit.Record(ctx, tx, actions[i], "probe", i+1, nil, map[string]int{"n": i}); err != nil {
+					return err
+				}
+			}
+			for i := range 53 {
+				if err := audit.Record(a.sys(), tx, "bulk.make", "bulk", i+1, nil, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		idRE := regexp.MustCompile(`<tr data-id="(\d+)">`)
+		ids := func(body string) []int64 {
+			var out []int64
+			for _, m := range idRE.FindAllStringSubmatch(body, -1) {
+				n, _ := strconv.ParseInt(m[1], 10, 64)
+				out = append(out, n)
+			}
+			return out
+		}
+		// The probe rows as stored: id → user and action.
+		var probe []int64 // ascending ids
+		user, action := map[int64]string{}, map[int64]string{}
+		rows, err := d.QueryContext(a.sys(), `SELECT id, username, action FROM audit_log WHERE object_type = 'probe' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var u, ac string
+			if err := rows.Scan(&id, &u, &ac); err != nil {
+				t.Fatal(err)
+			}
+			probe, user[id], action[id] = append(probe, id), u, ac
+		}
+		rows.Close()
+		sortedBy := func(m map[int64]string) []int64 {
+			out := slices.Clone(probe)
+			slices.SortFunc(out, func(x, y int64) int { return strings.Compare(m[x], m[y]) })
+			return out
+		}
+		base := "/audit?object_type=probe"
+		for _, tc := range []struct {
+			query string
+			want  []int64
+			aria  string
+		}{
+			{"", reversed(probe), `aria-sort="descending"><a class="sort sort-descending" href="/audit?object_type=probe&amp;sort=id"`},
+			{"&sort=id", probe, `aria-sort="ascending"><a class="sort sort-ascending" href="/audit?dir=desc&amp;object_type=probe&amp;sort=id"`},
+			{"&sort=user", sortedBy(user), `aria-sort="ascending"><a class="sort sort-ascending" href="/audit?dir=desc&amp;object_type=probe&amp;sort=user"`},
+			{"&sort=user&dir=desc", reversed(sortedBy(user)), `aria-sort="descending"`},
+			{"&sort=action", sortedBy(action), `aria-sort="ascending"`},
+			{"&sort=action&dir=desc", reversed(sortedBy(action)), `aria-sort="descending"`},
+			{"&sort=before", reversed(probe), `aria-sort="descending"><a class="sort sort-descending" href="/audit?object_type=probe&amp;sort=id"`},
+			{"&sort=id%3B+DROP+TABLE+audit_log", reversed(probe), `aria-sort="descending"`},
+		} {
+			r := admin.get(base + tc.query)
+			if got := ids(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+			}
+			if !strings.Contains(r.Body, tc.aria) || strings.Count(r.Body, `aria-sort="ascending"`)+strings.Count(r.Body, `aria-sort="descending"`) != 1 {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		// Pages of 50 of the 53 bulk rows, oldest first; past the end: the last page.
+		first := admin.get("/audit?object_type=bulk&sort=id")
+		second := admin.get("/audit?object_type=bulk&sort=id&page=2")
+		past := admin.get("/audit?object_type=bulk&sort=id&page=9")
+		p1, p2 := ids(first.Body), ids(second.Body)
+		if len(p1) != 50 || len(p2) != 3 || p1[49] >= p2[0] || !slices.IsSorted(append(p1, p2...)) || !slices.Equal(ids(past.Body), p2) {
+			t.Errorf("pages: %d + %d rows, past the end %v", len(p1), len(p2), ids(past.Body))
+		}
+		if !strings.Contains(second.Body, "第 2 / 2 页，共 53 条") || !strings.Contains(first.Body, `href="/audit?object_type=bulk&amp;page=2&amp;sort=id"`) {
+			t.Errorf("pager: %s", second.Body)
+		}
+		// The export: every row of the filter, in the page's order.
+		x := xlsxRows(t, admin.get(base+"&sort=user&dir=desc&format=xlsx"))
+		want := reversed(sortedBy(user))
+		var wantUsers []string
+		for _, id := range want {
+			wantUsers = append(wantUsers, user[id])
+		}
+		if len(x) != 6 || x[0][2] != "用户名" || !slices.Equal(column(x, 2), wantUsers) || column(x, 0)[0] != strconv.FormatInt(want[0], 10) {
+			t.Errorf("export rows = %v", x)
+		}
+		if x := xlsxRows(t, admin.get("/audit?object_type=bulk&sort=id&format=xlsx")); len(x) != 54 {
+			t.Errorf("bulk export: %d rows", len(x))
+		}
+		// Scope: the trail is county-wide only.
+		reg := registry.New(d, registry.Options{})
+		town, err := reg.CreateArea(a.sys(), registry.AreaInput{ParentID: a.county, Name: "龙场镇"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.addUser(t, "aud.county", access.Auditor, a.county)
+		a.addUser(t, "clerk.town", access.Enrollment, town.ID)
+		if r := a.client(t).login("aud.county", "user-pass-1").get(base + "&sort=user"); r.Status != 200 || len(ids(r.Body)) != 5 {
+			t.Errorf("county auditor: %d", r.Status)
+		}
+		for _, path := range []string{base, base + "&format=xlsx"} {
+			if r := a.client(t).login("clerk.town", "user-pass-1").get(path); r.Status != http.StatusForbidden {
+				t.Errorf("township clerk %s: %d", path, r.Status)
+			}
+		}
+	})
+}
+
+// TestPersonSearchSort: the person search sorts in SQL by a whitelisted
+// column both ways (unknown key: by name), pages of 20, exports the same
+// rows in the same order with ID numbers masked, and a township clerk sees
+// only the township's people on the page and in the file.
+func TestPersonSearchSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		reg := registry.New(d, registry.Options{})
+		ctx := a.sys()
+		mk := func(parent int64, name string) registry.Area {
+			ar, err := reg.CreateArea(ctx, registry.AreaInput{ParentID: parent, Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ar
+		}
+		townA, townB := mk(a.county, "龙场镇"), mk(a.county, "扎佐镇")
+		villA, villB := mk(townA.ID, "红星村"), mk(townB.ID, "新华村")
+		type person struct{ name, id, birth string }
+		add := func(vill registry.Area, n int, name string) person {
+			birth := civil.New(1950+n*2, time.Month(1+n%12), 1+n%27)
+			id := idcard.Generate("520222", birth, 100+n, n%2 == 0)
+			sex := idcard.Female
+			if n%2 == 0 {
+				sex = idcard.Male
+			}
+			if _, err := reg.RegisterHousehold(ctx, registry.HouseholdInput{AreaID: vill.ID, Address: "1号",
+				Members: []registry.PersonInput{{IDNumber: id, Name: name, Sex: sex, BirthDate: birth, Relation: "户主"}}}); err != nil {
+				t.Fatalf("register %s: %v", name, err)
+			}
+			return person{name, id, birth.String()}
+		}
+		// 22 people in township A, born in an order unlike their registration.
+		var inA []person
+		for i := range 22 {
+			n := (i * 7) % 22
+			inA = append(inA, add(villA, n, fmt.Sprintf("张%c", '甲'+rune(i))))
+		}
+		inB := []person{add(villB, 30, "李一"), add(villB, 31, "李二")}
+		a.addUser(t, "clerk.a", access.Enrollment, townA.ID)
+		a.addUser(t, "clerk.b", access.Enrollment, townB.ID)
+		ca := a.client(t).login("clerk.a", "user-pass-1")
+		cb := a.client(t).login("clerk.b", "user-pass-1")
+		nameRE := regexp.MustCompile(`<td><a href="/persons/\d+">([^<]+)</a></td>`)
+		names := func(body string) []string {
+			var out []string
+			for _, m := range nameRE.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		byBirth := slices.Clone(inA)
+		slices.SortFunc(byBirth, func(x, y person) int { return strings.Compare(x.birth, y.birth) })
+		var birthNames []string
+		for _, p := range byBirth {
+			birthNames = append(birthNames, p.name)
+		}
+		for _, tc := range []struct {
+			query string
+			want  []string
+			aria  string
+		}{
+			{"&sort=birth", birthNames[:20], `aria-sort="ascending"><a class="sort sort-ascending" href="/persons?all=1&amp;dir=desc&amp;sort=birth"`},
+			{"&sort=birth&page=2", birthNames[20:], `aria-sort="ascending"`},
+			{"&sort=birth&dir=desc", reversed(birthNames)[:20], `aria-sort="descending"><a class="sort sort-descending" href="/persons?all=1&amp;sort=birth"`},
+			{"&sort=birth&dir=desc&page=2", reversed(birthNames)[20:], `aria-sort="descending"`},
+		} {
+			r := ca.get("/persons?all=1" + tc.query)
+			if got := names(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+			}
+			if !strings.Contains(r.Body, tc.aria) || strings.Count(r.Body, `aria-sort="ascending"`)+strings.Count(r.Body, `aria-sort="descending"`) != 1 {
+				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
+			}
+		}
+		// Unknown or unsortable keys: the default order (by name).
+		def := ca.get("/persons?all=1")
+		if !strings.Contains(def.Body, `aria-sort="ascending"><a class="sort sort-ascending" href="/persons?all=1&amp;dir=desc&amp;sort=name"`) || len(names(def.Body)) != 20 {
+			t.Errorf("default order header / rows: %v", names(def.Body))
+		}
+		for _, q := range []string{"&sort=id_number&dir=desc", "&sort=p.name%3B+DROP+TABLE+persons"} {
+			if r := ca.get("/persons?all=1" + q); !slices.Equal(names(r.Body), names(def.Body)) {
+				t.Errorf("%s: %v, want the default %v", q, names(r.Body), names(def.Body))
+			}
+		}
+		// Descending by household number: the later registrations first.
+		var hh []string
+		for _, m := range regexp.MustCompile(`<td><a href="/households/\d+">([^<]+)</a></td>`).FindAllStringSubmatch(ca.get("/persons?all=1&sort=household&dir=desc").Body, -1) {
+			hh = append(hh, m[1])
+		}
+		if len(hh) != 20 || !slices.IsSortedFunc(hh, func(x, y string) int { return strings.Compare(y, x) }) {
+			t.Errorf("by household, descending: %v", hh)
+		}
+		// The export: all 22 rows in the page's order, IDs masked.
+		r := ca.get("/persons?all=1&sort=birth&dir=desc&format=xlsx")
+		x := xlsxRows(t, r)
+		if len(x) != 23 || x[0][1] != "身份证号" || !slices.Equal(column(x, 0), reversed(birthNames)) {
+			t.Fatalf("export rows = %v", x)
+		}
+		for i, p := range reversed(byBirth) {
+			if x[i+1][1] != idcard.Mask(p.id) || x[i+1][3] != p.birth {
+				t.Errorf("export row %d: %v, want %s %s", i+1, x[i+1], idcard.Mask(p.id), p.birth)
+			}
+		}
+		for _, p := range append(slices.Clone(inA), inB...) {
+			if strings.Contains(xlsxText(t, r.Body), p.id) {
+				t.Errorf("export holds the full ID number of %s", p.name)
+			}
+		}
+		// Scope: township B's clerk sees and exports only B's two people.
+		if got := names(cb.get("/persons?all=1&sort=birth").Body); !slices.Equal(got, []string{"李一", "李二"}) {
+			t.Errorf("clerk B sees %v", got)
+		}
+		if x := xlsxRows(t, cb.get("/persons?all=1&sort=birth&dir=desc&format=xlsx")); !slices.Equal(column(x, 0), []string{"李二", "李一"}) {
+			t.Errorf("clerk B exports %v", x)
+		}
+	})
+}
