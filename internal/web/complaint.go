@@ -34,23 +34,32 @@ type complaintRow struct {
 
 type complaintListView struct {
 	Rows      []complaintRow
+	Table     *List[complaintRow] // sorted and paged (?sort, ?dir, ?page)
+	Capped    bool                // the newest complaintListMax only
+	Max       int
 	Status    string
 	CanIntake bool
 	Channels  []Option
 	Statuses  []string
 }
 
+// complaintList lists complaints (?status), newest first or by a column
+// (?sort, ?dir), 50 a page; ?format=xlsx: the same rows in the same order.
 func (c *Console) complaintList(w http.ResponseWriter, r *http.Request) error {
 	st := r.URL.Query().Get("status")
-	items, err := c.complaints().List(r.Context(), complaint.Filter{Status: st})
+	items, err := c.complaints().List(r.Context(), complaint.Filter{Status: st, Limit: complaintListMax})
 	if err != nil {
 		return err
 	}
 	a, _ := access.FromContext(r.Context())
-	v := complaintListView{Status: st, CanIntake: a.Can(complaint.Intake...),
-		Statuses: []string{complaint.Received, complaint.Assigned, complaint.Answered, complaint.Confirmed}}
+	v := complaintListView{Status: st, CanIntake: a.Can(complaint.Intake...), Statuses: complaintStatuses,
+		Capped: len(items) >= complaintListMax, Max: complaintListMax}
 	for _, it := range items {
 		v.Rows = append(v.Rows, complaintRow{Item: it, ContactMasked: outbox.MaskPhone(it.Contact)})
+	}
+	v.Table = newList(r, "complaint-list", complaintColumns(Lang(r)), v.Rows, "", 50)
+	if wantsXLSX(r) {
+		return v.Table.Export(w, "complaints", "投诉举报")
 	}
 	p := &Page{Lang: Lang(r)}
 	for _, ch := range complaint.Channels {

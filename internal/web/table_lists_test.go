@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -297,6 +298,77 @@ func TestPersonSearchSort(t *testing.T) {
 		}
 		if x := xlsxRows(t, cb.get("/persons?all=1&sort=birth&dir=desc&format=xlsx")); !slices.Equal(column(x, 0), []string{"李二", "李一"}) {
 			t.Errorf("clerk B exports %v", x)
+		}
+	})
+}
+
+// dataIDs are the data-id attributes of a list's rows, in order.
+func dataIDs(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<tr data-id="(\d+)"`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestComplaintListSort: complaints sort by a column both ways (unknown
+// key: newest first), page by 50 and export the same rows in the same
+// order with the contact masked.
+func TestComplaintListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		a.addUser(t, "ivan", access.Inspector, a.county)
+		iv := a.client(t).login("ivan", "user-pass-1")
+		// 52 items; received on days that run against their numbers.
+		received := map[string]string{}
+		var ids []string // oldest first
+		for i := range 52 {
+			on := civil.New(2026, 1, 1).AddDays(60 - i).String()
+			r := iv.post("/complaints", url.Values{"kind": {"tip"}, "channel": {"phone"}, "received_on": {on},
+				"contact": {fmt.Sprintf("136%08d", i)}, "subject": {fmt.Sprintf("事由%02d", (i*5)%52)}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("record: %d %s", r.Status, r.Body)
+			}
+			id := r.Location[strings.LastIndex(r.Location, "/")+1:]
+			ids, received[id] = append(ids, id), on
+		}
+		byReceived := slices.Clone(ids)
+		slices.SortStableFunc(byReceived, func(x, y string) int { return strings.Compare(received[x], received[y]) })
+		for _, tc := range []struct {
+			query string
+			want  []string
+			aria  string
+		}{
+			{"", reversed(ids)[:50], ""},
+			{"?page=2", reversed(ids)[50:], ""},
+			{"?sort=received", byReceived[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/complaints?dir=desc&amp;sort=received"`},
+			{"?sort=received&page=2", byReceived[50:], `aria-sort="ascending"`},
+			{"?sort=received&dir=desc", reversed(byReceived)[:50], `aria-sort="descending"><a class="sort sort-descending" href="/complaints?sort=received"`},
+			{"?sort=id", ids[:50], `aria-sort="ascending"`},
+			{"?sort=contact&dir=desc", reversed(ids)[:50], ""},             // shown, not sortable
+			{"?sort=id%3B+DROP+TABLE+complaints", reversed(ids)[:50], ""}, // unknown
+		} {
+			r := iv.get("/complaints" + tc.query)
+			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+			}
+			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
+			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
+				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
+			}
+		}
+		x := xlsxRows(t, iv.get("/complaints?sort=received&dir=desc&format=xlsx"))
+		if len(x) != 53 || x[0][0] != "#" || !slices.Equal(column(x, 0), reversed(byReceived)) {
+			t.Fatalf("export rows = %v", x)
+		}
+		for i, id := range reversed(byReceived) {
+			if x[i+1][2] != received[id] || !strings.HasPrefix(x[i+1][4], "136****") {
+				t.Errorf("export row %d: %v", i+1, x[i+1])
+			}
+		}
+		// A status filter holds in the file too.
+		if x := xlsxRows(t, iv.get("/complaints?status=assigned&format=xlsx")); len(x) != 1 {
+			t.Errorf("assigned export: %v", x)
 		}
 	})
 }
