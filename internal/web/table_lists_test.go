@@ -345,7 +345,7 @@ func TestComplaintListSort(t *testing.T) {
 			{"?sort=received&page=2", byReceived[50:], `aria-sort="ascending"`},
 			{"?sort=received&dir=desc", reversed(byReceived)[:50], `aria-sort="descending"><a class="sort sort-descending" href="/complaints?sort=received"`},
 			{"?sort=id", ids[:50], `aria-sort="ascending"`},
-			{"?sort=contact&dir=desc", reversed(ids)[:50], ""},             // shown, not sortable
+			{"?sort=contact&dir=desc", reversed(ids)[:50], ""},            // shown, not sortable
 			{"?sort=id%3B+DROP+TABLE+complaints", reversed(ids)[:50], ""}, // unknown
 		} {
 			r := iv.get("/complaints" + tc.query)
