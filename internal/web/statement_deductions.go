@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -50,6 +51,9 @@ type dedRow struct {
 // dedListView is the data of the deduction page.
 type dedListView struct {
 	Rows         []dedRow
+	Table        *List[dedRow] // sorted and paged (?sort, ?dir, ?page)
+	Capped       bool          // the newest deductionListMax only
+	Max          int
 	Institutions []Option // for the filter and the form
 	Statuses     []Option
 	Sources      []Option
@@ -87,7 +91,7 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 		}
 		return zh
 	}
-	for _, s := range []string{statement.DeductionNoticed, statement.DeductionResponded, statement.DeductionOpen, statement.DeductionTaken, statement.DeductionCancelled} {
+	for _, s := range deductionStatusOrder {
 		zh, en := deductionStatusLabel(s)
 		v.Statuses = append(v.Statuses, Option{Value: s, Label: tr(zh, en), Selected: s == v.Filter.Status})
 	}
@@ -95,10 +99,11 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 		v.Sources = append(v.Sources, Option{Value: s.Value, Label: tr(s.Zh, s.En)})
 	}
 	inst, _ := strconv.ParseInt(v.Filter.InstitutionID, 10, 64)
-	list, err := c.statements().Deductions(r.Context(), statement.DeductionFilter{InstitutionID: inst, Status: v.Filter.Status, Limit: 1000})
+	list, err := c.statements().Deductions(r.Context(), statement.DeductionFilter{InstitutionID: inst, Status: v.Filter.Status, Limit: deductionListMax})
 	if err != nil {
 		return err
 	}
+	v.Capped, v.Max = len(list) >= deductionListMax, deductionListMax
 	for _, d := range list {
 		row := dedRow{Deduction: d, Institution: names[d.InstitutionID]}
 		row.StatusZh, row.StatusEn = deductionStatusLabel(d.Status)
@@ -110,6 +115,15 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 		}
 		row.CanCancel = v.CanAdd && (d.Status == statement.DeductionOpen || d.Status == statement.DeductionTaken)
 		v.Rows = append(v.Rows, row)
+	}
+	lr := r // after a refused form (POST) the links are the list's
+	if r.URL.Path != "/statements/deductions" || r.Method != http.MethodGet {
+		lr = r.Clone(r.Context())
+		lr.URL = &url.URL{Path: "/statements/deductions", RawQuery: r.URL.RawQuery}
+	}
+	v.Table = newList(lr, "deductions", deductionColumns(lang), v.Rows, "", 50)
+	if r.Method == http.MethodGet && wantsXLSX(r) {
+		return v.Table.Export(w, "deductions", "违规扣款")
 	}
 	if cancelID != 0 {
 		// A failed cancel: its error goes on its row, not on the entry form.

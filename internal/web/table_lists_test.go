@@ -372,3 +372,86 @@ func TestComplaintListSort(t *testing.T) {
 		}
 	})
 }
+
+// TestDeductionListSort: deductions sort by a column both ways (unknown
+// key: newest first), page by 50 and export the same rows in the same
+// order; an institution sees only its own, on the page and in the file.
+func TestDeductionListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, _ := newSandboxApp(t, d)
+		town := a.addDeskClerk(t, "desk.town", "township")
+		county := a.addDeskClerk(t, "desk.county", "county")
+		a.addUser(t, "fin1", access.Finance, a.county)
+		fin := a.client(t).login("fin1", "user-pass-1")
+		amount := map[string]string{}
+		var ids, townIDs []string // oldest first
+		for i := range 53 {
+			inst := county
+			if i%3 == 0 {
+				inst = town
+			}
+			amt := fmt.Sprintf("%d.%02d", (i*37)%100+1, i)
+			r := fin.post("/statements/deductions", url.Values{"institution_id": {strconv.FormatInt(inst, 10)}, "amount": {amt},
+				"reason": {"挂床"}, "source_type": {"review"}, "found_on": {civil.New(2026, 3, 1).AddDays(i % 7).String()}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("add: %d %s", r.Status, r.Body)
+			}
+			var id string
+			if err := d.QueryRowContext(a.sys(), `SELECT CAST(MAX(id) AS TEXT) FROM deductions`).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids, amount[id] = append(ids, id), amt
+			if inst == town {
+				townIDs = append(townIDs, id)
+			}
+		}
+		fen := func(s string) int {
+			var y, f int
+			fmt.Sscanf(s, "%d.%d", &y, &f)
+			return y*100 + f
+		}
+		byAmount := slices.Clone(ids)
+		slices.SortFunc(byAmount, func(x, y string) int { return fen(amount[x]) - fen(amount[y]) })
+		for _, tc := range []struct {
+			query string
+			want  []string
+			aria  string
+		}{
+			{"", reversed(ids)[:50], ""},
+			{"?page=2", reversed(ids)[50:], ""},
+			{"?sort=amount", byAmount[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/deductions?dir=desc&amp;sort=amount"`},
+			{"?sort=amount&page=2", byAmount[50:], `aria-sort="ascending"`},
+			{"?sort=amount&dir=desc", reversed(byAmount)[:50], `aria-sort="descending"><a class="sort sort-descending" href="/statements/deductions?sort=amount"`},
+			{"?sort=reason&dir=desc", reversed(ids)[:50], ""},                 // shown, not sortable
+			{"?sort=amount%3B+DROP+TABLE+deductions", reversed(ids)[:50], ""}, // unknown
+		} {
+			r := fin.get("/statements/deductions" + tc.query)
+			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+			}
+			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
+			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
+				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
+			}
+		}
+		x := xlsxRows(t, fin.get("/statements/deductions?sort=amount&dir=desc&format=xlsx"))
+		var wantAmounts []string
+		for _, id := range reversed(byAmount) {
+			wantAmounts = append(wantAmounts, amount[id])
+		}
+		if len(x) != 54 || x[0][2] != "金额" || !slices.Equal(column(x, 2), wantAmounts) {
+			t.Fatalf("export rows = %v", x)
+		}
+		// The filter holds in the file; an institution sees its own only.
+		if x := xlsxRows(t, fin.get("/statements/deductions?institution_id="+strconv.FormatInt(town, 10)+"&format=xlsx")); len(x) != len(townIDs)+1 {
+			t.Errorf("filtered export: %d rows, want %d", len(x)-1, len(townIDs))
+		}
+		desk := a.client(t).login("desk.town", "user-pass-1")
+		if got := dataIDs(desk.get("/statements/deductions?sort=id").Body); !slices.Equal(got, reversed(townIDs)) {
+			t.Errorf("institution sees %v, want %v", got, reversed(townIDs))
+		}
+		if x := xlsxRows(t, desk.get("/statements/deductions?sort=amount&format=xlsx")); len(x) != len(townIDs)+1 {
+			t.Errorf("institution export: %d rows, want %d", len(x)-1, len(townIDs))
+		}
+	})
+}
