@@ -67,6 +67,9 @@ type batchListView struct {
 	Payable  []batchItem
 	Total    money.Fen
 	Batches  []batchRow
+	Table    *List[batchRow] // the batches sorted and paged (?sort, ?dir, ?page)
+	Capped   bool            // the newest batchListMax only
+	Max      int
 	CanMake  bool
 	Selected map[string]bool
 }
@@ -96,12 +99,17 @@ func (c *Console) renderBatchList(w http.ResponseWriter, r *http.Request, f *For
 			v.Total += it.Amount
 		}
 	}
-	bs, err := s.Batches(r.Context(), 200)
+	bs, err := s.Batches(r.Context(), batchListMax)
 	if err != nil {
 		return err
 	}
 	for _, b := range bs {
 		v.Batches = append(v.Batches, batchRowOf(b))
+	}
+	v.Capped, v.Max = len(bs) >= batchListMax, batchListMax
+	v.Table = newList(r, "batches", batchColumns(Lang(r)), v.Batches, "", 50)
+	if r.Method == http.MethodGet && wantsXLSX(r) {
+		return v.Table.Export(w, "bank-batches", "支付批次")
 	}
 	return c.render(w, r, "statement_batches.html", View{Status: f.Status, Form: f, Data: v})
 }

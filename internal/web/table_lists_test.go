@@ -455,3 +455,70 @@ func TestDeductionListSort(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchListSort: bank batches sort by a column both ways (unknown key:
+// newest first), page by 50 and export the same rows in the same order.
+// The list reads batch headers only, so the test writes 53 headers
+// directly (making real batches needs approved statements, see
+// TestBatchPagesEndToEnd).
+func TestBatchListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		a.addUser(t, "fin1", access.Finance, a.county)
+		fin := a.client(t).login("fin1", "user-pass-1")
+		total := map[string]int64{}
+		var ids []string
+		statuses := []string{"open", "paid", "cancelled"}
+		for i := range 53 {
+			tot := int64((i*37)%100+1) * 1000
+			var paid any
+			if statuses[i%3] == "paid" {
+				paid = civil.New(2026, 4, 1).AddDays(i).String()
+			}
+			if _, err := d.ExecContext(a.sys(), `INSERT INTO pay_batches (status, items, total, created_at, created_by, paid_on, bank_ref)
+				VALUES (?, ?, ?, ?, 'fin1', ?, ?)`, statuses[i%3], 1+i%5, tot, db.Timestamp(time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Minute)),
+				paid, fmt.Sprintf("REF%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+			var id string
+			if err := d.QueryRowContext(a.sys(), `SELECT CAST(MAX(id) AS TEXT) FROM pay_batches`).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids, total[id] = append(ids, id), tot
+		}
+		byTotal := slices.Clone(ids)
+		slices.SortFunc(byTotal, func(x, y string) int { return int(total[x] - total[y]) })
+		for _, tc := range []struct {
+			query string
+			want  []string
+			aria  string
+		}{
+			{"", reversed(ids)[:50], ""},
+			{"?page=2", reversed(ids)[50:], ""},
+			{"?sort=total", byTotal[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/batches?dir=desc&amp;sort=total"`},
+			{"?sort=total&page=2", byTotal[50:], `aria-sort="ascending"`},
+			{"?sort=total&dir=desc", reversed(byTotal)[:50], `aria-sort="descending"><a class="sort sort-descending" href="/statements/batches?sort=total"`},
+			{"?sort=made", ids[:50], `aria-sort="ascending"`},
+			{"?sort=open", reversed(ids)[:50], ""},                            // not sortable
+			{"?sort=total%3B+DROP+TABLE+pay_batches", reversed(ids)[:50], ""}, // unknown
+		} {
+			r := fin.get("/statements/batches" + tc.query)
+			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+			}
+			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
+			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
+				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
+			}
+		}
+		x := xlsxRows(t, fin.get("/statements/batches?sort=total&dir=desc&format=xlsx"))
+		if len(x) != 54 || x[0][0] != "批次号" || !slices.Equal(column(x, 0), reversed(byTotal)) {
+			t.Fatalf("export rows = %v", x)
+		}
+		for i, id := range reversed(byTotal) {
+			if x[i+1][3] != fmt.Sprintf("%d.00", total[id]/100) {
+				t.Errorf("export row %d: %v, want total %d fen", i+1, x[i+1], total[id])
+			}
+		}
+	})
+}
