@@ -43,6 +43,7 @@ type noticeActions struct {
 type noticeListView struct {
 	Period   string
 	Items    []notice.Notice
+	Table    *List[notice.Notice] // sorted and paged (?sort, ?dir, ?page)
 	CanMake  bool
 	Previous string
 }
@@ -64,6 +65,10 @@ func (c *Console) noticeList(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, _ := access.FromContext(r.Context())
 	v := noticeListView{Period: p, Items: items, CanMake: a.Can(notice.Makers...), Previous: prevP}
+	v.Table = newList(r, "notice-list", noticeColumns(Lang(r)), items, "", noticePerPage)
+	if wantsXLSX(r) {
+		return v.Table.Export(w, "notices-"+p, "公示")
+	}
 	return c.render(w, r, "notice_list.html", View{Form: emptyForm("period", p), Data: v})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
 	"ncms/internal/idcard"
+	"ncms/internal/notice/noticetest"
 	"ncms/internal/registry"
 )
 
@@ -519,6 +521,132 @@ func TestBatchListSort(t *testing.T) {
 			if x[i+1][3] != fmt.Sprintf("%d.00", total[id]/100) {
 				t.Errorf("export row %d: %v, want total %d fen", i+1, x[i+1], total[id])
 			}
+		}
+	})
+}
+
+// TestNoticeListSort: the month's notices sort by a column both ways
+// (unknown key: the service's order), page, export the same rows in the
+// same order, and a township user sees the township's notices only.
+func TestNoticeListSort(t *testing.T) {
+	defer func(n int) { noticePerPage = n }(noticePerPage)
+	noticePerPage = 2
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		c := noticetest.Seed(t, d)
+		a.addUser(t, "fiona", access.Finance, c.County)
+		a.addUser(t, "clerk.t", access.Enrollment, c.Township)
+		fi := a.client(t).login("fiona", "user-pass-1")
+		for _, kind := range []string{"compensation", "fund"} {
+			if r := fi.post("/notices/generate", url.Values{"period": {"2026-01"}, "kind": {kind}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("generate %s: %d %s", kind, r.Status, r.Body)
+			}
+		}
+		level, comp, path := map[string]int{}, map[string]int64{}, map[string]string{}
+		rows, err := d.QueryContext(a.sys(), `SELECT CAST(id AS TEXT), level, kind, compensation, area_path FROM notices WHERE period = '2026-01'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for rows.Next() {
+			var id, lv, kind, p string
+			var cm int64
+			if err := rows.Scan(&id, &lv, &kind, &cm, &p); err != nil {
+				t.Fatal(err)
+			}
+			if kind != "compensation" {
+				cm = -1 // blank: before every amount
+			}
+			all, level[id], comp[id], path[id] = append(all, id), slices.Index([]string{"county", "township", "village"}, lv), cm, p
+		}
+		rows.Close()
+		if len(all) < 5 {
+			t.Fatalf("%d notices", len(all))
+		}
+		// Every page of a sort, in order (past the end: the last page again).
+		pages := func(cl *client, query string) []string {
+			var out, last []string
+			for p := 1; p <= len(all)+1; p++ {
+				got := dataIDs(cl.get(fmt.Sprintf("/notices?period=2026-01%s&page=%d", query, p)).Body)
+				if len(got) > noticePerPage {
+					t.Errorf("%s page %d: %d rows", query, p, len(got))
+				}
+				if slices.Equal(got, last) {
+					break
+				}
+				out, last = append(out, got...), got
+			}
+			return out
+		}
+		sortedBy := func(ids []string, key func(string) int64, desc bool) bool {
+			return slices.IsSortedFunc(ids, func(x, y string) int {
+				if desc {
+					return cmp.Compare(key(y), key(x))
+				}
+				return cmp.Compare(key(x), key(y))
+			})
+		}
+		lv := func(id string) int64 { return int64(level[id]) }
+		cm := func(id string) int64 { return comp[id] }
+		same := func(ids, want []string) bool {
+			return slices.Equal(slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(want)))
+		}
+		def := pages(fi, "")
+		for _, tc := range []struct {
+			query string
+			key   func(string) int64
+			desc  bool
+		}{{"&sort=level", lv, false}, {"&sort=level&dir=desc", lv, true}, {"&sort=compensation", cm, false}, {"&sort=compensation&dir=desc", cm, true}} {
+			got := pages(fi, tc.query)
+			if !same(got, all) || !sortedBy(got, tc.key, tc.desc) {
+				t.Errorf("%s: %v", tc.query, got)
+			}
+		}
+		if !same(def, all) {
+			t.Errorf("default: %v", def)
+		}
+		for _, q := range []string{"&sort=area_path", "&sort=level%3B+DROP+TABLE+notices&dir=desc"} {
+			if got := pages(fi, q); !slices.Equal(got, def) {
+				t.Errorf("%s: %v, want the default %v", q, got, def)
+			}
+		}
+		r := fi.get("/notices?period=2026-01&sort=compensation&dir=desc")
+		if !strings.Contains(r.Body, `aria-sort="descending"><a class="sort sort-descending" href="/notices?period=2026-01&amp;sort=compensation"`) ||
+			!strings.Contains(r.Body, `rel="next"`) {
+			t.Errorf("header or pager missing")
+		}
+		// The export: every notice in the page's order.
+		byPage := pages(fi, "&sort=compensation&dir=desc")
+		x := xlsxRows(t, fi.get("/notices?period=2026-01&sort=compensation&dir=desc&format=xlsx"))
+		if len(x) != len(all)+1 || len(byPage) != len(all) || x[0][3] != "补偿金额" {
+			t.Fatalf("export rows = %v", x)
+		}
+		for i, id := range byPage {
+			want := ""
+			if comp[id] >= 0 {
+				want = fmt.Sprintf("%d.%02d", comp[id]/100, comp[id]%100)
+			}
+			if x[i+1][3] != want {
+				t.Errorf("export row %d: %v, want compensation %q (notice %s)", i+1, x[i+1], want, id)
+			}
+		}
+		// Scope: the township user's list and file hold the township's notices only.
+		ct := a.client(t).login("clerk.t", "user-pass-1")
+		var townPath string
+		if err := d.QueryRowContext(a.sys(), `SELECT path FROM areas WHERE id = ?`, c.Township).Scan(&townPath); err != nil {
+			t.Fatal(err)
+		}
+		var inTown []string
+		for _, id := range all {
+			if strings.HasPrefix(path[id], townPath) {
+				inTown = append(inTown, id)
+			}
+		}
+		if got := pages(ct, "&sort=level"); len(inTown) == 0 || len(inTown) == len(all) || !same(got, inTown) || !sortedBy(got, lv, false) {
+			t.Errorf("township user sees %v, want %v", got, inTown)
+		}
+		if x := xlsxRows(t, ct.get("/notices?period=2026-01&format=xlsx")); len(x) != len(inTown)+1 {
+			t.Errorf("township export: %d rows, want %d", len(x)-1, len(inTown))
 		}
 	})
 }
