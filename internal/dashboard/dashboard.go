@@ -157,26 +157,30 @@ func (s *Service) Get(ctx context.Context, year int) (Data, error) {
 	return d, err
 }
 
-// compute computes the dashboard of a year.
+// compute computes the dashboard of a year. Its parts read different
+// things (the ledger, the statistics, the settlements of six months, the
+// open work) and run at once, each on its own connection.
 func (s *Service) compute(ctx context.Context, year int, today civil.Date) (Data, error) {
 	d := Data{Year: year, AsOf: today}
-	var err error
-	if d.Fund, err = fund.Build(ctx, s.db, year); err != nil {
-		return d, err
+	parts := []func() error{
+		func() (err error) { d.Fund, err = fund.Build(ctx, s.db, year); return },
+		func() error { return s.indicators(ctx, &d) },
+		func() (err error) { d.ByLevel, err = s.groups(ctx, year, stats.ByLevel); return },
+		func() (err error) { d.ByKind, err = s.groups(ctx, year, stats.ByKind); return },
+		func() error { return s.growth(ctx, &d, today) },
+		func() error { return s.open(ctx, &d) },
 	}
-	if err := s.indicators(ctx, &d); err != nil {
-		return d, err
+	errs := make(chan error, len(parts))
+	for _, part := range parts {
+		go func() { errs <- part() }()
 	}
-	if d.ByLevel, err = s.groups(ctx, year, stats.ByLevel); err != nil {
-		return d, err
+	var first error
+	for range parts {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
 	}
-	if d.ByKind, err = s.groups(ctx, year, stats.ByKind); err != nil {
-		return d, err
-	}
-	if err := s.growth(ctx, &d, today); err != nil {
-		return d, err
-	}
-	return d, s.open(ctx, &d)
+	return d, first
 }
 
 // indicators takes the headline figures from the statistics summary.

@@ -156,11 +156,13 @@ var kindNames = map[string]string{
 }
 
 // build computes the cube of period p by dim for patients living under
-// scopePath; county-wide callers (countyWide) also get the fund position.
+// scopePath, reading the area denominators, the high-cost persons and (for
+// county-wide callers, countyWide) the fund position only when the report
+// shows an indicator made of them (need).
 // With rollup, settlement sums come from the rollup plus the live rows
 // (rollup_read.go) where the rollup has them; otherwise (and always with
 // rollup false, the reference) straight from the settlements.
-func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, countyWide, rollup bool) (*Cube, error) {
+func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, countyWide bool, need needs, rollup bool) (*Cube, error) {
 	if err := p.Check(); err != nil {
 		return nil, err
 	}
@@ -172,8 +174,8 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 	if countyWide {
 		scopePath = "" // the whole county: no filter, no join needed for it
 	}
-	// The three aggregates are independent: run them at once, each on its
-	// own connection (SQLite readers run in parallel under WAL).
+	// The aggregates are independent: run them at once, each on its own
+	// connection (SQLite readers run in parallel under WAL).
 	var visits, areaF, high map[string]*Facts
 	visitsFn := func(q db.Querier) (err error) { visits, err = visitFacts(ctx, q, p, dim, scopePath); return }
 	highFn := func(q db.Querier) (err error) { high, err = highCost(ctx, q, p, scopePath); return }
@@ -184,11 +186,26 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 		}
 		highFn = func(q db.Querier) (err error) { high, err = rolledHigh(ctx, q, d.Dialect(), p, scopePath); return }
 	}
-	err = parallel(ctx, d, visitsFn,
-		func(q db.Querier) (err error) { areaF, err = areaFacts(ctx, q, p, scopePath); return },
-		highFn,
-	)
-	if err != nil {
+	fns := []func(q db.Querier) error{visitsFn}
+	if need.area {
+		fns = append(fns, func(q db.Querier) (err error) { areaF, err = areaFacts(ctx, q, p, scopePath); return })
+	}
+	if need.high {
+		fns = append(fns, highFn)
+	}
+	if countyWide && need.fund { // the fund position beside the aggregates, on its own reader
+		fns = append(fns, func(q db.Querier) error {
+			r, err := fund.Build(ctx, q, p.Year)
+			if err != nil {
+				return err
+			}
+			a := r.Allocation
+			c.Fund = Fund{Known: true, Raised: r.IncomeSum.Due, Received: r.IncomeSum.Received, Reserve: a.Reserve,
+				Usable: a.Usable, MonthlyPlan: a.MonthlyPlan, Balance: r.Balance}
+			return nil
+		})
+	}
+	if err = parallel(ctx, d, fns...); err != nil {
 		return nil, err
 	}
 	cells := map[string]*Cell{}
@@ -228,15 +245,6 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 		c.Cells = append(c.Cells, *cell)
 	}
 	sort.Slice(c.Cells, func(i, j int) bool { return less(dim, c.Cells[i], c.Cells[j]) })
-	if countyWide {
-		r, err := fund.Build(ctx, d, p.Year)
-		if err != nil {
-			return nil, err
-		}
-		a := r.Allocation
-		c.Fund = Fund{Known: true, Raised: r.IncomeSum.Due, Received: r.IncomeSum.Received, Reserve: a.Reserve,
-			Usable: a.Usable, MonthlyPlan: a.MonthlyPlan, Balance: r.Balance}
-	}
 	return c, nil
 }
 

@@ -137,6 +137,40 @@ type Ctx struct {
 	Area   bool // the cell has area denominators (whole scope, township, village)
 }
 
+// What a cube must read for the indicators a report shows: the fund
+// position (a dozen ledger queries), the area denominators (enrollments and
+// the registry, grouped by area) and the high-cost persons. Each is found
+// by evaluating the indicator on the same facts with and without it, so a
+// new indicator needs no list kept by hand.
+func readsFund(in Indicator) bool {
+	return reads(in, func(_ *Facts, x *Ctx) { x.Fund = Fund{} })
+}
+
+func readsArea(in Indicator) bool {
+	return reads(in, func(f *Facts, _ *Ctx) { f.Enrollees, f.EnrolledHouses, f.Eligible, f.Households = 0, 0, 0, 0 })
+}
+
+func readsHigh(in Indicator) bool {
+	return reads(in, func(f *Facts, _ *Ctx) { f.High10, f.High30, f.High50 = 0, 0, 0 })
+}
+
+// reads reports whether in's value changes when without takes something
+// away from a cell where every fact and the fund are known.
+func reads(in Indicator, without func(*Facts, *Ctx)) bool {
+	if in.Of == nil { // a share of the total (cellValue)
+		return false
+	}
+	f := Facts{Visits: 30, Benefited: 20, Outpatient: 20, Admissions: 10, ReferOut: 2, InCounty: 25, Claims: 3, PoorVisits: 4,
+		Cost: 9000, InScope: 8000, Basic: 4000, Catastrophic: 500, Assistance: 300, Other: 200, Fund: 5000, OutCost: 3000,
+		InCost: 6000, OutFund: 1000, InFund: 4000, InBasic: 3500, InCountyFund: 4200, PoorCost: 900, PoorFund: 700,
+		Enrollees: 50, EnrolledHouses: 20, Eligible: 60, Households: 25, High10: 3, High30: 2, High50: 1}
+	x := Ctx{Fund: Fund{Known: true, Raised: 11000, Received: 5000, Reserve: 500, Usable: 10000, MonthlyPlan: 800, Balance: 3000},
+		Months: 12, Area: true}
+	g, y := f, x
+	without(&g, &y)
+	return in.Of(&f, x) != in.Of(&g, y)
+}
+
 func areaOnly(c Ctx, v Value) Value {
 	if !c.Area {
 		return unknown(v.Kind)

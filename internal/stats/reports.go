@@ -135,12 +135,12 @@ func (s *Service) Table(ctx context.Context, q Query) (*Table, error) {
 	}
 	var cur, prev *Cube
 	builds := []func() error{func() (err error) {
-		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide, !s.direct)
+		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide, rep.needs(false), !s.direct)
 		return err
 	}}
 	if rep.YoY != "" || rep.Columns == nil {
 		builds = append(builds, func() (err error) {
-			prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide, !s.direct)
+			prev, err = build(ctx, s.db, q.Period.LastYear(), by, act.Scope.AreaPath, countyWide, rep.needs(true), !s.direct)
 			return err
 		})
 	}
@@ -216,6 +216,31 @@ func (s *Service) Table(ctx context.Context, q Query) (*Table, error) {
 	tot.Name = "合计"
 	t.Total = &tot
 	return t, nil
+}
+
+// needs is what a cube must read besides the settlements and claims.
+type needs struct{ fund, area, high bool }
+
+// needs returns what the report's cube for this period (prev false) or
+// for the same period last year (prev true: only the year-on-year column
+// is shown from it) must read. The summary shows every indicator.
+func (r Report) needs(prev bool) needs {
+	if r.Columns == nil {
+		return needs{true, true, true}
+	}
+	keys := []string{r.YoY}
+	if !prev {
+		keys = append(keys, r.Columns...)
+	}
+	var n needs
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		in := column(k)
+		n.fund, n.area, n.high = n.fund || readsFund(in), n.area || readsArea(in), n.high || readsHigh(in)
+	}
+	return n
 }
 
 // cellValue is column k of a cell: an indicator, or a share of the total.
