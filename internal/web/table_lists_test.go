@@ -153,6 +153,23 @@ func TestAuditListSort(t *testing.T) {
 		if !strings.Contains(second.Body, "第 2 / 2 页，共 53 条") || !strings.Contains(first.Body, `href="/audit?object_type=bulk&amp;page=2&amp;sort=id"`) {
 			t.Errorf("pager: %s", second.Body)
 		}
+		if strings.Contains(first.Body, `id="audit-cap"`) {
+			t.Error("cap hinted below the cap")
+		}
+		// Over the cap: the pages and the file hold the first auditMax rows of the order.
+		func() {
+			defer func(n int) { auditMax = n }(auditMax)
+			auditMax = 52
+			second := admin.get("/audit?object_type=bulk&sort=id&dir=desc&page=2")
+			// Newest first: the 52 newest of 53, the oldest (p1[0]) left out.
+			if got := ids(second.Body); !slices.Equal(got, []int64{p1[2], p1[1]}) || !strings.Contains(second.Body, `id="audit-cap"`) {
+				t.Errorf("capped second page: %v", got)
+			}
+			x := xlsxRows(t, admin.get("/audit?object_type=bulk&sort=id&dir=desc&format=xlsx"))
+			if len(x) != 53 || x[1][0] != strconv.FormatInt(p2[2], 10) || x[52][0] != strconv.FormatInt(p1[1], 10) {
+				t.Errorf("capped export: %d rows, first %v, last %v", len(x), x[1], x[len(x)-1])
+			}
+		}()
 		// The export: every row of the filter, in the page's order.
 		x := xlsxRows(t, admin.get(base+"&sort=user&dir=desc&format=xlsx"))
 		want := reversed(sortedBy(user))
