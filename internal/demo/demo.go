@@ -48,6 +48,10 @@ type Options struct {
 	BcryptCost int
 	// Progress, when set, receives one line per finished step.
 	Progress io.Writer
+	// Settled, when set, is called (on the building goroutine) each time
+	// the visits of a month have been settled, with that month: the
+	// county is complete through it except for its own month-end.
+	Settled func(m time.Month)
 }
 
 // DefaultOutpatientShare is the share of calibrated outpatient visits the
@@ -140,8 +144,30 @@ type builder struct {
 }
 
 // Run builds the demo county on d, which must be freshly migrated and not
-// initialized.
+// initialized: Start, then Finish.
 func Run(ctx context.Context, d *db.DB, opt Options) (*Result, error) {
+	bd, err := Start(ctx, d, opt)
+	if err != nil {
+		return bd.Ready(), err
+	}
+	return bd.Finish()
+}
+
+// Build is a county being built: Start has created the installation, the
+// users, institutions, scheme, households and the year's enrollment;
+// Finish settles the year of visits and runs the month-ends. Between the
+// two the database is a working installation (people can log in and look
+// around while Finish runs: `ncms demo` serves the console then).
+type Build struct {
+	b     *builder
+	start time.Time
+	ready Result // the result as Start left it
+}
+
+// Start builds the county up to and including the enrollment (about a
+// fifth of the demo's time): the part without which the console has
+// nothing to show. d must be freshly migrated and not initialized.
+func Start(ctx context.Context, d *db.DB, opt Options) (*Build, error) {
 	if opt.Size <= 0 {
 		opt.Size = 1
 	}
@@ -155,30 +181,62 @@ func Run(ctx context.Context, d *db.DB, opt Options) (*Result, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	start := time.Now()
 	today := civil.Of(opt.Now().In(China))
 	b := &builder{d: d, opt: opt, clk: &clock{t: opt.Now()}, today: today, year: today.Year,
 		res: &Result{CountyCode: countyCode, CountyName: countyName, Year: today.Year, Today: today, Institutions: map[string]int{}},
 		ctx: access.WithActor(ctx, access.System("demo"))}
-	steps := []struct {
-		name string
-		fn   func() error
-	}{
+	bd := &Build{b: b, start: time.Now()}
+	if err := bulkWrites(ctx, d, true, 10*time.Second); err != nil {
+		return bd, fmt.Errorf("demo: synchronous=OFF for the build: %w", err)
+	}
+	err := b.run([]step{
 		{"county, users, institutions, catalogue, scheme", b.setup},
 		{"households and people (registry import)", b.people},
 		{"enrollment (township campaigns, desk, late payers)", b.enroll},
 		{"people and enrollment read back", b.loadPersons},
-		{"visits settled (settle service) and month-ends", b.year_},
+	})
+	bd.ready = *b.res
+	bd.ready.Elapsed = time.Since(bd.start)
+	if err != nil {
+		_ = bulkWrites(context.WithoutCancel(ctx), d, false, 5*time.Second)
 	}
+	return bd, err
+}
+
+// Ready returns the result as Start left it (county, institutions,
+// enrolled people, logins); safe to call while Finish runs.
+func (bd *Build) Ready() *Result {
+	r := bd.ready
+	return &r
+}
+
+// Finish settles the year's visits through the settlement service and runs
+// the month-ends; it returns the whole result. Call it once.
+func (bd *Build) Finish() (*Result, error) {
+	b := bd.b
+	err := b.run([]step{{"visits settled (settle service) and month-ends", b.year_}})
+	b.res.Elapsed = time.Since(bd.start)
+	// Back to the durable mode (bulk.go); best effort while the console
+	// may be using connections.
+	_ = bulkWrites(context.WithoutCancel(b.ctx), b.d, false, 5*time.Second)
+	return b.res, err
+}
+
+type step struct {
+	name string
+	fn   func() error
+}
+
+// run runs steps in order, timing each; it stops at the first error.
+func (b *builder) run(steps []step) error {
 	for _, s := range steps {
 		t := time.Now()
 		if err := s.fn(); err != nil {
-			return b.res, fmt.Errorf("demo: %s: %w", s.name, err)
+			return fmt.Errorf("demo: %s: %w", s.name, err)
 		}
 		b.step(s.name, time.Since(t))
 	}
-	b.res.Elapsed = time.Since(start)
-	return b.res, nil
+	return nil
 }
 
 func (b *builder) step(name string, d time.Duration) {

@@ -176,6 +176,9 @@ func (b *builder) year_() error {
 			return fmt.Errorf("settling %s: %w", last.String()[:7], err)
 		}
 		start = end
+		if b.opt.Settled != nil {
+			b.opt.Settled(m)
+		}
 		t = time.Now()
 		later, err := me.run(m)
 		closing += time.Since(t)
