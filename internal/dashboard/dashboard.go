@@ -163,8 +163,12 @@ func (s *Service) Get(ctx context.Context, year int) (Data, error) {
 func (s *Service) compute(ctx context.Context, year int, today civil.Date) (Data, error) {
 	d := Data{Year: year, AsOf: today}
 	parts := []func() error{
-		func() (err error) { d.Fund, err = fund.Build(ctx, s.db, year); return },
-		func() error { return s.indicators(ctx, &d) },
+		func() (err error) { // the fund report, then the summary on it (not computed twice)
+			if d.Fund, err = fund.Build(ctx, s.db, year); err != nil {
+				return err
+			}
+			return s.indicators(ctx, &d)
+		},
 		func() (err error) { d.ByLevel, err = s.groups(ctx, year, stats.ByLevel); return },
 		func() (err error) { d.ByKind, err = s.groups(ctx, year, stats.ByKind); return },
 		func() error { return s.growth(ctx, &d, today) },
@@ -183,9 +187,11 @@ func (s *Service) compute(ctx context.Context, year int, today civil.Date) (Data
 	return d, first
 }
 
-// indicators takes the headline figures from the statistics summary.
+// indicators takes the headline figures from the statistics summary (on
+// the fund report in d).
 func (s *Service) indicators(ctx context.Context, d *Data) error {
-	t, err := s.stats.Table(ctx, stats.Query{Report: "summary", Period: stats.Year(d.Year), ByNone: true})
+	f := stats.FundOf(d.Fund)
+	t, err := s.stats.Table(ctx, stats.Query{Report: "summary", Period: stats.Year(d.Year), ByNone: true, Fund: &f})
 	if err != nil {
 		return err
 	}

@@ -196,13 +196,8 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 	if countyWide && need.fund { // the fund position beside the aggregates, on its own reader
 		fns = append(fns, func(q db.Querier) error {
 			r, err := fund.Build(ctx, q, p.Year)
-			if err != nil {
-				return err
-			}
-			a := r.Allocation
-			c.Fund = Fund{Known: true, Raised: r.IncomeSum.Due, Received: r.IncomeSum.Received, Reserve: a.Reserve,
-				Usable: a.Usable, MonthlyPlan: a.MonthlyPlan, Balance: r.Balance}
-			return nil
+			c.Fund = FundOf(r)
+			return err
 		})
 	}
 	if err = parallel(ctx, d, fns...); err != nil {
@@ -246,6 +241,13 @@ func build(ctx context.Context, d *db.DB, p Period, dim Dim, scopePath string, c
 	}
 	sort.Slice(c.Cells, func(i, j int) bool { return less(dim, c.Cells[i], c.Cells[j]) })
 	return c, nil
+}
+
+// FundOf is the fund position of a fund report.
+func FundOf(r fund.Report) Fund {
+	a := r.Allocation
+	return Fund{Known: true, Raised: r.IncomeSum.Due, Received: r.IncomeSum.Received, Reserve: a.Reserve,
+		Usable: a.Usable, MonthlyPlan: a.MonthlyPlan, Balance: r.Balance}
 }
 
 // less orders members: levels from village up, the rest by key (area paths

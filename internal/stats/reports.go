@@ -109,6 +109,10 @@ type Query struct {
 	Period Period
 	By     Dim  // "" = the report's default
 	ByNone bool // force one row for the whole scope (summary)
+	// Fund is the county's fund position of the period's year when the
+	// caller has just computed the fund report (the dashboard): a
+	// county-wide table uses it instead of computing the report again.
+	Fund *Fund
 }
 
 // Table computes a named report for the caller (its scope decides the
@@ -134,8 +138,16 @@ func (s *Service) Table(ctx context.Context, q Query) (*Table, error) {
 		return nil, err
 	}
 	var cur, prev *Cube
+	need := rep.needs(false)
+	given := q.Fund != nil && q.Fund.Known && countyWide && need.fund
+	if given {
+		need.fund = false
+	}
 	builds := []func() error{func() (err error) {
-		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide, rep.needs(false), !s.direct)
+		cur, err = build(ctx, s.db, q.Period, by, act.Scope.AreaPath, countyWide, need, !s.direct)
+		if err == nil && given {
+			cur.Fund = *q.Fund
+		}
 		return err
 	}}
 	if rep.YoY != "" || rep.Columns == nil {
