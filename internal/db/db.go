@@ -54,6 +54,8 @@ type DB struct {
 	rebound  sync.Map
 	reboundN atomic.Int64
 	counts   counters // Counts (counts.go)
+	// SQLite: stops the checkpoint goroutine (checkpoint.go)
+	stopCheckpoints func()
 }
 
 // Open opens the database named by dsn ("sqlite:PATH" or "postgres://...")
@@ -112,6 +114,7 @@ func OpenNoMigrate(ctx context.Context, dsn string) (*DB, error) {
 	d := &DB{sql: sqlDB, dialect: dialect, dsn: dsn}
 	if dialect == SQLite {
 		d.gate = make(chan struct{}, 1)
+		d.startCheckpoints()
 	}
 	return d, nil
 }
@@ -126,7 +129,8 @@ func openSQLite(path string) (*sql.DB, error) {
 		}
 	}
 	q := "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(autoCheckpointPages) + ")" +
+		"&_txlock=immediate&_time_format=sqlite"
 	sqlDB, err := sql.Open("sqlite", "file:"+path+q)
 	if err != nil {
 		return nil, err
@@ -162,6 +166,9 @@ func (d *DB) SQL() *sql.DB { return d.sql }
 
 // Close closes the database.
 func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.stopCheckpoints()
+	}
 	d.closeStmts()
 	return d.sql.Close()
 }
