@@ -105,24 +105,39 @@ func (s *Service) enrollBulk(ctx context.Context, tx *db.Tx, in BulkInput, res *
 			individual = st.Amount
 		}
 	}
-	// The candidates: one condition, used by every statement of the batch.
-	// +e.year keeps SQLite on enrollments_household: with year usable it
-	// prefers the covering enrollments_stats (year, cancelled_at, …), which
-	// reads every enrollment of the year per candidate (quadratic).
-	cand := `p.status = 'active' AND p.area_path LIKE ? AND NOT EXISTS (SELECT 1 FROM enrollments e
-		WHERE e.household_id = p.household_id AND +e.year = ? AND e.cancelled_at IS NULL)`
-	args := []any{path + "%", in.Year}
+	// The candidates: active people of the area (not subsidized when the
+	// year has subsidy categories) in households with no enrollment for the
+	// year. On SQLite +e.year keeps the household test on
+	// enrollments_household: with year usable it prefers the covering
+	// enrollments_stats (year, cancelled_at, …), which reads every
+	// enrollment of the year per candidate (quadratic). On PostgreSQL the
+	// unary plus is what makes it quadratic (the planner then scans
+	// enrollments_one_per_year per candidate), so there it is plain.
+	yearCol := "e.year"
+	if s.db.Dialect() == db.SQLite {
+		yearCol = "+e.year"
+	}
+	people := `p.status = 'active' AND p.area_path LIKE ?`
+	peopleArgs := []any{path + "%"}
+	free := ` AND NOT EXISTS (SELECT 1 FROM enrollments e
+		WHERE e.household_id = p.household_id AND ` + yearCol + ` = ? AND e.cancelled_at IS NULL)`
+	cand := people + free
+	args := append(append([]any{}, peopleArgs...), in.Year)
 	if len(y.Subsidies) > 0 {
 		var sub []string
+		var subArgs []any
 		for _, c := range y.Subsidies {
 			sub = append(sub, "(',' || p.categories || ',') LIKE ?")
-			args = append(args, "%,"+c.Category+",%")
+			subArgs = append(subArgs, "%,"+c.Category+",%")
 		}
 		subsidized := "(" + strings.Join(sub, " OR ") + ")"
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons p WHERE `+cand+` AND `+subsidized, args...).Scan(&res.Subsidized); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons p WHERE `+cand+` AND `+subsidized, append(args, subArgs...)...).Scan(&res.Subsidized); err != nil {
 			return err
 		}
 		cand += " AND NOT " + subsidized
+		args = append(args, subArgs...)
+		people += " AND NOT " + subsidized
+		peopleArgs = append(peopleArgs, subArgs...)
 	}
 	now := s.stamp()
 	var base int64
@@ -163,7 +178,7 @@ func (s *Service) enrollBulk(ctx context.Context, tx *db.Tx, in BulkInput, res *
 		cover_from, cover_to, created_at)
 		SELECT CAST(? AS INTEGER), p.id, p.household_id, cp.area_path, CAST(? AS INTEGER), cp.id, ?, 0, ?, ?, ?
 		FROM contribution_payments cp JOIN persons p ON p.household_id = cp.household_id
-		WHERE`+batch+` AND `+cand, append(append([]any{in.Year, in.Tier, in.PaidOn, w.From, w.To, now}, ba...), args...)...)
+		WHERE`+batch+` AND `+people, append(append([]any{in.Year, in.Tier, in.PaidOn, w.From, w.To, now}, ba...), peopleArgs...)...)
 	if err != nil {
 		return err
 	}
