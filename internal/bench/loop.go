@@ -46,7 +46,7 @@ var loopSchema = []string{
 		setl_time TEXT NOT NULL, a1 BIGINT, a2 BIGINT, a3 BIGINT, a4 BIGINT, a5 BIGINT, a6 BIGINT, a7 BIGINT, a8 BIGINT,
 		a9 BIGINT, a10 BIGINT, a11 BIGINT, a12 BIGINT, a13 BIGINT, a14 BIGINT, a15 BIGINT, medins_setl_id TEXT NOT NULL,
 		invono TEXT NOT NULL, result_json TEXT NOT NULL)`,
-	`CREATE UNIQUE INDEX settlements_one_reversal ON settlements (reverses_id)`,
+	`CREATE UNIQUE INDEX settlements_one_reversal ON settlements (reverses_id) WHERE reverses_id IS NOT NULL`,
 	`CREATE INDEX settlements_visit ON settlements (visit_id)`,
 	`CREATE INDEX settlements_institution_day ON settlements (institution_id, setl_date)`,
 	`CREATE INDEX settlements_person ON settlements (person_id, ytd_year)`,
