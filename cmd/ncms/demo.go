@@ -17,7 +17,6 @@ import (
 
 	"ncms/internal/demo"
 	"ncms/internal/institution"
-	"ncms/internal/web"
 )
 
 // runDemo builds the demonstration county on a fresh database and serves
@@ -94,11 +93,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Serve now, while the year is settled in the background through the
 	// same services; every page shows how far it has got.
 	url := "http://" + ln.Addr().String()
-	web.SetDemoStatus(months.banner)
-	defer web.SetDemoStatus(nil)
 	printReady(progress, bd.Ready(), d.Redacted(), url)
 	log := newLogger(stderr)
-	srv := &http.Server{Handler: newHandler(d, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	srv := &http.Server{Handler: newHandler(d, log, months.banner), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
@@ -110,7 +107,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			months.fail()
 			fmt.Fprintf(stderr, "ncms demo: %v\n  the console stays up with the county built so far / 演示县生成中断，控制台继续运行\n", err)
 		default:
-			web.SetDemoStatus(nil)
+			months.complete()
 			printDemoResult(stdout, res, d.Redacted(), url, *asJSON)
 		}
 	}()
@@ -125,6 +122,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type demoMonths struct {
 	month  atomic.Int32 // last month whose visits are settled (0: none yet)
 	failed atomic.Bool
+	done   atomic.Bool // the county is complete: no banner
 }
 
 func (m *demoMonths) set(month time.Month) {
@@ -140,8 +138,13 @@ var demoSettledHook func(time.Month)
 
 func (m *demoMonths) fail() { m.failed.Store(true) }
 
+func (m *demoMonths) complete() { m.done.Store(true) }
+
 // banner is the text every console page shows while the county is built.
 func (m *demoMonths) banner() string {
+	if m.done.Load() {
+		return ""
+	}
 	if m.failed.Load() {
 		return "演示县生成中断，数据不完整（见终端） / building the demo county stopped: the data are incomplete (see the terminal)"
 	}

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           newHandler(d, log),
+		Handler:           newHandler(d, log, nil),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
@@ -115,8 +115,8 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log 
 
 // newHandler assembles the whole HTTP surface (internal/server): health
 // check, console, API; and the HIS interface (internal/his) at his.Prefix.
-func newHandler(d *db.DB, log *slog.Logger) http.Handler {
-	app := server.New(d, log, server.Options{SecureCookies: os.Getenv("NCMS_SECURE_COOKIES") == "1"})
+func newHandler(d *db.DB, log *slog.Logger, banner func() string) http.Handler {
+	app := server.New(d, log, server.Options{SecureCookies: os.Getenv("NCMS_SECURE_COOKIES") == "1", Banner: banner})
 	key, err := institution.LoadKeyFor(d)
 	if err != nil {
 		log.Error("HIS interface: no installation key; signatures cannot be verified", "err", err)

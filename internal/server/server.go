@@ -20,8 +20,9 @@ import (
 
 // Options configure the server. The zero value is the production setup.
 type Options struct {
-	Auth          auth.Options // account options (tests lower the bcrypt cost)
-	SecureCookies bool         // mark cookies Secure (behind HTTPS)
+	Auth          auth.Options  // account options (tests lower the bcrypt cost)
+	SecureCookies bool          // mark cookies Secure (behind HTTPS)
+	Banner        func() string // optional text at the top of every console page (web.Config.Banner)
 }
 
 // App is the assembled handler and the route tables behind it.
@@ -38,7 +39,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 		log = slog.New(slog.DiscardHandler)
 	}
 	authSvc := auth.New(d, opt.Auth)
-	con := web.New(web.Config{DB: d, Auth: authSvc, Log: log, SecureCookies: opt.SecureCookies})
+	con := web.New(web.Config{DB: d, Auth: authSvc, Log: log, SecureCookies: opt.SecureCookies, Banner: opt.Banner})
 	jsonAPI := api.New(api.Config{DB: d, Auth: authSvc, Log: log})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", Healthz(d))

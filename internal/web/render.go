@@ -42,6 +42,7 @@ type Page struct {
 	Form        *Form
 	Data        any
 	work        func() *WorkWaiting // the home page's work-waiting panel (work_waiting.go), computed on demand
+	banner      func() string       // Config.Banner
 }
 
 // NavLink is a navigation entry the caller may follow.
@@ -157,6 +158,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) *Page {
 		}
 	}
 	p.Flash = takeFlash(w, r)
+	p.banner = c.banner
 	return p
 }
 
@@ -261,4 +263,13 @@ func (p *Page) Can(roles ...string) bool {
 		}
 	}
 	return false
+}
+
+// Banner is the text of the banner at the top of the page (Config.Banner):
+// "" unless the server was given one, e.g. by `ncms demo` while it builds.
+func (p *Page) Banner() string {
+	if p.banner == nil {
+		return ""
+	}
+	return p.banner()
 }

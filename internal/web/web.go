@@ -42,6 +42,10 @@ type Config struct {
 	SecureCookies bool // set when served over HTTPS
 	// CountyName is shown in the header (read from meta if empty).
 	CountyName string
+	// Banner, when set, gives a text every page shows at the top (an
+	// empty text shows none): `ncms demo` says how far it has built the
+	// county it serves.
+	Banner func() string
 }
 
 // Console is the web console: its route table and templates.
@@ -58,6 +62,7 @@ type Console struct {
 	// lookupIP and lookupID rate-limit the public self-service lookup.
 	lookupIP, lookupID *notice.Limiter
 	dash               *dashboard.Service // one instance: it keeps the figures a minute
+	banner             func() string      // Config.Banner
 }
 
 // New builds the console. It panics if a template does not parse or a
@@ -69,7 +74,7 @@ func New(cfg Config) *Console {
 	c := &Console{db: cfg.DB, auth: cfg.Auth, log: cfg.Log, secure: cfg.SecureCookies, county: cfg.CountyName,
 		settle:   settle.New(cfg.DB, settle.Options{Screen: supervise.New(cfg.DB, supervise.Options{})}),
 		lookupIP: notice.NewLimiter(lookupPerIP, lookupPerTime), lookupID: notice.NewLimiter(lookupPerID, lookupPerTime),
-		dash: dashboard.New(cfg.DB, nil)}
+		dash: dashboard.New(cfg.DB, nil), banner: cfg.Banner}
 	c.pages = mustParsePages()
 	c.router = httpx.NewRouter(httpx.Config{
 		Mode: httpx.Console, Auth: cfg.Auth, Log: cfg.Log,
