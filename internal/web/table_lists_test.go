@@ -120,11 +120,7 @@ func TestAuditListSort(t *testing.T) {
 			return out
 		}
 		base := "/audit?object_type=probe"
-		for _, tc := range []struct {
-			query string
-			want  []int64
-			aria  string
-		}{
+		checkSorts(t, admin, base, ids, []sortCase[int64]{
 			{"", reversed(probe), `aria-sort="descending"><a class="sort sort-descending" href="/audit?object_type=probe&amp;sort=id"`},
 			{"&sort=id", probe, `aria-sort="ascending"><a class="sort sort-ascending" href="/audit?dir=desc&amp;object_type=probe&amp;sort=id"`},
 			{"&sort=user", sortedBy(user), `aria-sort="ascending"><a class="sort sort-ascending" href="/audit?dir=desc&amp;object_type=probe&amp;sort=user"`},
@@ -133,15 +129,7 @@ func TestAuditListSort(t *testing.T) {
 			{"&sort=action&dir=desc", reversed(sortedBy(action)), `aria-sort="descending"`},
 			{"&sort=before", reversed(probe), `aria-sort="descending"><a class="sort sort-descending" href="/audit?object_type=probe&amp;sort=id"`},
 			{"&sort=id%3B+DROP+TABLE+audit_log", reversed(probe), `aria-sort="descending"`},
-		} {
-			r := admin.get(base + tc.query)
-			if got := ids(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
-			}
-			if !strings.Contains(r.Body, tc.aria) || strings.Count(r.Body, `aria-sort="ascending"`)+strings.Count(r.Body, `aria-sort="descending"`) != 1 {
-				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
-			}
-		}
+		})
 		// Pages of 50 of the 53 bulk rows, oldest first; past the end: the last page.
 		first := admin.get("/audit?object_type=bulk&sort=id")
 		second := admin.get("/audit?object_type=bulk&sort=id&page=2")
@@ -259,24 +247,12 @@ func TestPersonSearchSort(t *testing.T) {
 		for _, p := range byBirth {
 			birthNames = append(birthNames, p.name)
 		}
-		for _, tc := range []struct {
-			query string
-			want  []string
-			aria  string
-		}{
+		checkSorts(t, ca, "/persons?all=1", names, []sortCase[string]{
 			{"&sort=birth", birthNames[:20], `aria-sort="ascending"><a class="sort sort-ascending" href="/persons?all=1&amp;dir=desc&amp;sort=birth"`},
 			{"&sort=birth&page=2", birthNames[20:], `aria-sort="ascending"`},
 			{"&sort=birth&dir=desc", reversed(birthNames)[:20], `aria-sort="descending"><a class="sort sort-descending" href="/persons?all=1&amp;sort=birth"`},
 			{"&sort=birth&dir=desc&page=2", reversed(birthNames)[20:], `aria-sort="descending"`},
-		} {
-			r := ca.get("/persons?all=1" + tc.query)
-			if got := names(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
-			}
-			if !strings.Contains(r.Body, tc.aria) || strings.Count(r.Body, `aria-sort="ascending"`)+strings.Count(r.Body, `aria-sort="descending"`) != 1 {
-				t.Errorf("%s: header lacks %s", tc.query, tc.aria)
-			}
-		}
+		})
 		// Unknown or unsortable keys: the default order (by name).
 		def := ca.get("/persons?all=1")
 		if !strings.Contains(def.Body, `aria-sort="ascending"><a class="sort sort-ascending" href="/persons?all=1&amp;dir=desc&amp;sort=name"`) || len(names(def.Body)) != 20 {
@@ -353,11 +329,7 @@ func TestComplaintListSort(t *testing.T) {
 		}
 		byReceived := slices.Clone(ids)
 		slices.SortStableFunc(byReceived, func(x, y string) int { return strings.Compare(received[x], received[y]) })
-		for _, tc := range []struct {
-			query string
-			want  []string
-			aria  string
-		}{
+		checkSorts(t, iv, "/complaints", dataIDs, []sortCase[string]{
 			{"", reversed(ids)[:50], ""},
 			{"?page=2", reversed(ids)[50:], ""},
 			{"?sort=received", byReceived[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/complaints?dir=desc&amp;sort=received"`},
@@ -366,16 +338,7 @@ func TestComplaintListSort(t *testing.T) {
 			{"?sort=id", ids[:50], `aria-sort="ascending"`},
 			{"?sort=contact&dir=desc", reversed(ids)[:50], ""},            // shown, not sortable
 			{"?sort=id%3B+DROP+TABLE+complaints", reversed(ids)[:50], ""}, // unknown
-		} {
-			r := iv.get("/complaints" + tc.query)
-			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
-			}
-			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
-			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
-				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
-			}
-		}
+		})
 		x := xlsxRows(t, iv.get("/complaints?sort=received&dir=desc&format=xlsx"))
 		if len(x) != 53 || x[0][0] != "#" || !slices.Equal(column(x, 0), reversed(byReceived)) {
 			t.Fatalf("export rows = %v", x)
@@ -431,11 +394,7 @@ func TestDeductionListSort(t *testing.T) {
 		}
 		byAmount := slices.Clone(ids)
 		slices.SortFunc(byAmount, func(x, y string) int { return fen(amount[x]) - fen(amount[y]) })
-		for _, tc := range []struct {
-			query string
-			want  []string
-			aria  string
-		}{
+		checkSorts(t, fin, "/statements/deductions", dataIDs, []sortCase[string]{
 			{"", reversed(ids)[:50], ""},
 			{"?page=2", reversed(ids)[50:], ""},
 			{"?sort=amount", byAmount[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/deductions?dir=desc&amp;sort=amount"`},
@@ -443,16 +402,7 @@ func TestDeductionListSort(t *testing.T) {
 			{"?sort=amount&dir=desc", reversed(byAmount)[:50], `aria-sort="descending"><a class="sort sort-descending" href="/statements/deductions?sort=amount"`},
 			{"?sort=reason&dir=desc", reversed(ids)[:50], ""},                 // shown, not sortable
 			{"?sort=amount%3B+DROP+TABLE+deductions", reversed(ids)[:50], ""}, // unknown
-		} {
-			r := fin.get("/statements/deductions" + tc.query)
-			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
-			}
-			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
-			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
-				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
-			}
-		}
+		})
 		x := xlsxRows(t, fin.get("/statements/deductions?sort=amount&dir=desc&format=xlsx"))
 		var wantAmounts []string
 		for _, id := range reversed(byAmount) {
@@ -507,11 +457,7 @@ func TestBatchListSort(t *testing.T) {
 		}
 		byTotal := slices.Clone(ids)
 		slices.SortFunc(byTotal, func(x, y string) int { return int(total[x] - total[y]) })
-		for _, tc := range []struct {
-			query string
-			want  []string
-			aria  string
-		}{
+		checkSorts(t, fin, "/statements/batches", dataIDs, []sortCase[string]{
 			{"", reversed(ids)[:50], ""},
 			{"?page=2", reversed(ids)[50:], ""},
 			{"?sort=total", byTotal[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/batches?dir=desc&amp;sort=total"`},
@@ -520,16 +466,7 @@ func TestBatchListSort(t *testing.T) {
 			{"?sort=made", ids[:50], `aria-sort="ascending"`},
 			{"?sort=open", reversed(ids)[:50], ""},                            // not sortable
 			{"?sort=total%3B+DROP+TABLE+pay_batches", reversed(ids)[:50], ""}, // unknown
-		} {
-			r := fin.get("/statements/batches" + tc.query)
-			if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-				t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
-			}
-			sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
-			if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
-				t.Errorf("%s: header lacks %q", tc.query, tc.aria)
-			}
-		}
+		})
 		x := xlsxRows(t, fin.get("/statements/batches?sort=total&dir=desc&format=xlsx"))
 		if len(x) != 54 || x[0][0] != "批次号" || !slices.Equal(column(x, 0), reversed(byTotal)) {
 			t.Fatalf("export rows = %v", x)
@@ -666,4 +603,29 @@ func TestNoticeListSort(t *testing.T) {
 			t.Errorf("township export: %d rows, want %d", len(x)-1, len(inTown))
 		}
 	})
+}
+
+// sortCase is one request of a list's sort test: the query, the rows the
+// page must show (as rowsOf reads them) and the sorted column's header it
+// must carry — "" when no column may be marked sorted.
+type sortCase[T comparable] struct {
+	query string
+	want  []T
+	aria  string
+}
+
+// checkSorts requests path+query as c for every case and checks the rows
+// shown and that exactly the expected header (or none) is marked sorted.
+func checkSorts[T comparable](t *testing.T, c *client, path string, rowsOf func(string) []T, cases []sortCase[T]) {
+	t.Helper()
+	for _, tc := range cases {
+		r := c.get(path + tc.query)
+		if got := rowsOf(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %d, rows %v, want %v", tc.query, r.Status, got, tc.want)
+		}
+		sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
+		if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
+			t.Errorf("%s: header lacks %q", tc.query, tc.aria)
+		}
+	}
 }
