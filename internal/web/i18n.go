@@ -55,3 +55,14 @@ func translate(lang, key string) string {
 	}
 	return m[0]
 }
+
+// trFor returns the picker of the Chinese or the English text for lang,
+// for code that builds labels outside a template (column heads, options).
+func trFor(lang string) func(zh, en string) string {
+	return func(zh, en string) string {
+		if lang == "en" {
+			return en
+		}
+		return zh
+	}
+}

@@ -85,12 +85,7 @@ func (c *Console) renderDeductions(w http.ResponseWriter, r *http.Request, f *Fo
 		}
 	}
 	lang := Lang(r)
-	tr := func(zh, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return zh
-	}
+	tr := trFor(lang)
 	for _, s := range deductionStatusOrder {
 		zh, en := deductionStatusLabel(s)
 		v.Statuses = append(v.Statuses, Option{Value: s, Label: tr(zh, en), Selected: s == v.Filter.Status})

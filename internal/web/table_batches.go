@@ -19,12 +19,7 @@ var batchStatusOrder = []string{statement.BatchOpen, statement.BatchPaid, statem
 // the last (the link) is neither sorted nor exported.
 func batchColumns(lang string) []Column[batchRow] {
 	type b = batchRow
-	tr := func(zh, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return zh
-	}
+	tr := trFor(lang)
 	paid := func(x b) string {
 		if x.PaidOn.IsZero() {
 			return ""

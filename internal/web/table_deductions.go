@@ -21,12 +21,7 @@ var deductionStatusOrder = []string{statement.DeductionNoticed, statement.Deduct
 // the last (the cancel form) is neither sorted nor exported.
 func deductionColumns(lang string) []Column[dedRow] {
 	type d = dedRow
-	tr := func(zh, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return zh
-	}
+	tr := trFor(lang)
 	source := func(x d) string {
 		s := tr(x.SourceZh, x.SourceEn)
 		if x.SourceRef != "" {

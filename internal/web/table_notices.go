@@ -24,12 +24,7 @@ var (
 // those of compensation notices (blank on the fund notice).
 func noticeColumns(lang string) []Column[notice.Notice] {
 	type n = notice.Notice
-	tr := func(zh, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return zh
-	}
+	tr := trFor(lang)
 	comp := func(x n) bool { return x.Kind == notice.Compensation }
 	people := func(x n) int {
 		if !comp(x) {

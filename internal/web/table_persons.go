@@ -12,12 +12,7 @@ import (
 // service sorts and pages, the register is too long to hold).
 func personColumns(lang string) []Column[registry.Person] {
 	type p = registry.Person
-	tr := func(zh, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return zh
-	}
+	tr := trFor(lang)
 	return []Column[p]{
 		{Key: "name", Zh: "姓名", En: "Name", Value: func(x p) any { return x.Name }},
 		{Key: "id_number", Zh: "身份证号", En: "ID number", Value: func(x p) any { return x.MaskedID() }},
