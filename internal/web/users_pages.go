@@ -30,41 +30,27 @@ func (c *Console) userRoutes() []httpx.Route {
 
 // usersData is the users list page.
 type usersData struct {
-	Users []auth.User
-	Pager *Pager
-	Roles []Option
+	Table  *List[auth.User] // sorted and paged (?sort, ?dir, ?page)
+	Capped bool             // the first userListMax (by username) only
+	Max    int
+	Roles  []Option
 }
 
 func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	pg := newPager(r, 50)
-	f := auth.UserFilter{Query: q.Get("q"), Role: access.Role(q.Get("role")), Limit: pg.Limit(), Offset: pg.Offset()}
-	if wantsXLSX(r) {
-		f.Limit, f.Offset = 500, 0
-	}
+	f := auth.UserFilter{Query: q.Get("q"), Role: access.Role(q.Get("role")), Limit: userListMax}
 	users, total, err := c.auth.Users(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	lang := Lang(r)
+	t := newList(r, "users", userColumns(lang), users, "username", 50)
 	if wantsXLSX(r) {
-		return writeXLSX(w, "users", usersTable(users, lang))
+		return t.Export(w, "users", (&Page{Lang: lang}).Tr("用户", "Users"))
 	}
-	pg.Total = total
 	form := emptyForm("q", q.Get("q"), "role", q.Get("role"))
 	roles := append([]Option{{Value: "", Label: translate(lang, "label.all")}}, roleOptions(lang)...)
-	return c.render(w, r, "users.html", View{Form: form, Data: usersData{Users: users, Pager: pg, Roles: roles}})
-}
-
-func usersTable(users []auth.User, lang string) Table {
-	p := &Page{Lang: lang}
-	t := Table{Sheet: p.Tr("用户", "Users"), Header: []string{p.T("label.username"), p.T("label.name"),
-		p.T("label.role"), p.T("label.scope"), p.T("label.status"), p.T("label.created")}}
-	for _, u := range users {
-		t.Rows = append(t.Rows, []any{u.Username, u.DisplayName, p.RoleLabel(u.Role), scopeLabel(p, u),
-			statusLabel(p, u), u.CreatedAt})
-	}
-	return t
+	return c.render(w, r, "users.html", View{Form: form, Data: usersData{Table: t, Capped: total > len(users), Max: userListMax, Roles: roles}})
 }
 
 func scopeLabel(p *Page, u auth.User) string {
