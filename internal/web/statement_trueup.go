@@ -23,6 +23,7 @@ type trueUpRow struct {
 type trueUpView struct {
 	Year       int
 	Rows       []trueUpRow
+	Table      *List[trueUpRow] // the rows sorted and paged (?sort, ?dir, ?page)
 	CanPerform bool
 }
 
@@ -48,6 +49,10 @@ func (c *Console) renderTrueUp(w http.ResponseWriter, r *http.Request, f *Form, 
 		st := statement.Statement{BaseMedFee: p.BaseMedFee, BaseSelfPaid: p.BaseSelfPaid}
 		row.Share = st.SelfPaidShare()
 		v.Rows = append(v.Rows, row)
+	}
+	v.Table = newList(r, "trueups", trueUpColumns(Lang(r)), v.Rows, "institution", 50)
+	if wantsXLSX(r) && r.Method == http.MethodGet {
+		return v.Table.Export(w, "trueups-"+strconv.Itoa(year), "年终清算")
 	}
 	return c.render(w, r, "statement_trueups.html", View{Status: f.Status, Form: f, Data: v})
 }

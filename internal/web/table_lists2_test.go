@@ -104,3 +104,60 @@ func TestUsersListSort(t *testing.T) {
 func authInput(username, name string, area int64) auth.UserInput {
 	return auth.UserInput{Username: username, DisplayName: name, Role: access.Enrollment, AreaID: area, Password: "user-pass-1"}
 }
+
+// TestTrueUpListSort: the year-end true-ups sort in memory by a column both
+// ways (default and unknown key: by institution), page by 50 and export the
+// same rows in the same order with the figures as decimals.
+func TestTrueUpListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		a.addUser(t, "fin1", access.Finance, a.county)
+		fin := a.client(t).login("fin1", "user-pass-1")
+		ctx := a.sys()
+		ts := "2020-01-01T00:00:00.000000Z"
+		returned := map[string]int64{}
+		var byCode []string // institution ids by code
+		for i := range 53 {
+			var id int64
+			err := d.InTx(ctx, func(tx *db.Tx) error {
+				var err error
+				id, err = tx.InsertID(ctx, `INSERT INTO institutions (code, name, level, in_county, agreement, networked, status, status_since, paasid, created_at, updated_at)
+					VALUES (?, ?, 'township', TRUE, TRUE, TRUE, 'active', '2020-01-01', ?, ?, ?)`,
+					fmt.Sprintf("H52022200%03d", i), fmt.Sprintf("卫生院%02d", (i*7)%53), fmt.Sprintf("p%d", i), ts, ts)
+				if err != nil {
+					return err
+				}
+				ret := int64((i*29)%53+1) * 100
+				_, err = tx.ExecContext(ctx, `INSERT INTO withholding_trueups (institution_id, year, base_medfee, base_selfpaid, selfpay_limit_bp,
+					withheld, kept, returned, created_at, created_by) VALUES (?, 2020, 1000000, 100000, 1600, ?, 50, ?, ?, 'fin1')`, id, ret+50, ret, ts)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sid := strconv.FormatInt(id, 10)
+			byCode, returned[sid] = append(byCode, sid), int64((i*29)%53+1)*100
+		}
+		byRet := slices.Clone(byCode)
+		slices.SortFunc(byRet, func(x, y string) int { return int(returned[x] - returned[y]) })
+		byInst := `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/trueups?dir=desc&amp;sort=institution&amp;year=2020"`
+		checkListSort(t, fin, "/statements/trueups", []listCase{
+			{"?year=2020", byCode[:50], byInst},
+			{"?year=2020&page=2", byCode[50:], `aria-sort="ascending"`},
+			{"?year=2020&sort=returned", byRet[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/trueups?dir=desc&amp;sort=returned&amp;year=2020"`},
+			{"?year=2020&sort=returned&page=2", byRet[50:], `aria-sort="ascending"`},
+			{"?year=2020&sort=returned&dir=desc", reversed(byRet)[:50], `aria-sort="descending"`},
+			{"?year=2020&sort=institution&dir=desc", reversed(byCode)[:50], `aria-sort="descending"`},
+			{"?year=2020&sort=returned%27--", byCode[:50], byInst},
+		})
+		x := xlsxRows(t, fin.get("/statements/trueups?year=2020&sort=returned&dir=desc&format=xlsx"))
+		if len(x) != 54 || x[0][0] != "机构" {
+			t.Fatalf("export = %v", x)
+		}
+		for i, id := range reversed(byRet) {
+			if want := fmt.Sprintf("%d.00", returned[id]/100); x[i+1][7] != want || x[i+1][6] != "0.50" || !strings.HasPrefix(x[i+1][8], "已清算") {
+				t.Errorf("export row %d: %v, want returned %s", i+1, x[i+1], want)
+			}
+		}
+	})
+}
