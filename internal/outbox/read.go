@@ -29,6 +29,34 @@ type Filter struct {
 	Status string
 	Kind   string
 	Limit  int // default 100, at most 1000
+	Offset int
+	// Order is the column to sort by, one of Orders (anything else, or
+	// empty: newest first, by id descending); Desc reverses it. Ties are
+	// broken by id in the same direction.
+	Order string
+	Desc  bool
+}
+
+// Orders maps the sort keys List accepts to their ORDER BY expression:
+// only these strings ever reach the query. "at" is when the message was
+// sent, or is next due when not sent.
+var Orders = map[string]string{"id": "id", "kind": "kind", "status": "status", "attempts": "attempts",
+	"at": "CASE WHEN status = 'sent' THEN sent_at ELSE next_at END"}
+
+// orderBy is the ORDER BY of f, from the whitelist only.
+func (f Filter) orderBy() string {
+	col, ok := Orders[f.Order]
+	if !ok {
+		return "id DESC"
+	}
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	if col == "id" {
+		return "id" + dir
+	}
+	return col + dir + ", id" + dir
 }
 
 // Counts are the number of messages by status.
@@ -36,7 +64,8 @@ type Counts struct {
 	Pending, Sent, Failed int
 }
 
-// List returns messages, newest first, and the counts by status.
+// List returns messages (newest first, or in f's order, from f.Offset) and
+// the counts by status.
 func List(ctx context.Context, d *db.DB, f Filter) ([]Message, Counts, error) {
 	var c Counts
 	if _, err := need(ctx, Readers...); err != nil {
@@ -75,8 +104,8 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Message, Counts, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	args = append(args, f.Limit)
-	rows, err = d.QueryContext(ctx, `SELECT `+msgCols+` FROM outbox_messages WHERE `+where+` ORDER BY id DESC LIMIT ?`, args...)
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err = d.QueryContext(ctx, `SELECT `+msgCols+` FROM outbox_messages WHERE `+where+` ORDER BY `+f.orderBy()+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, c, err
 	}

@@ -177,25 +177,73 @@ type outboxRow struct {
 }
 
 type outboxView struct {
-	Rows     []outboxRow
+	Rows     []outboxRow // this page's, in the list's order
+	Order    SQLOrder    // ?sort, ?dir (outbox.Orders)
+	Pager    *Pager
+	Capped   bool // the first outboxMax only
+	Max      int
 	Counts   outbox.Counts
 	Status   string
 	CanRetry bool
 }
 
+// outboxPage lists the messages (?status), newest first or by a sortable
+// column, 50 a page, sorted and paged in SQL; ?format=xlsx: the same rows
+// in the same order (the first outboxMax, as the pages).
 func (c *Console) outboxPage(w http.ResponseWriter, r *http.Request) error {
 	st := r.URL.Query().Get("status")
-	ms, counts, err := outbox.List(r.Context(), c.db, outbox.Filter{Status: st, Limit: 200})
+	lang := Lang(r)
+	cols := outboxColumns(lang)
+	a, _ := access.FromContext(r.Context())
+	v := outboxView{Order: newSQLOrderDesc(r, sqlHeads(cols, outboxSortable...), "id"), Status: st,
+		CanRetry: a.Can(access.Admin, access.Director), Max: outboxMax}
+	f := outbox.Filter{Status: st, Order: v.Order.Key, Desc: v.Order.Desc, Limit: 1}
+	_, counts, err := outbox.List(r.Context(), c.db, f)
 	if err != nil {
 		return err
 	}
-	a, _ := access.FromContext(r.Context())
-	v := outboxView{Counts: counts, Status: st, CanRetry: a.Can(access.Admin, access.Director)}
-	for _, m := range ms {
-		row := outboxRow{Message: m, To: outbox.MaskPhone(m.Recipient)}
-		row.Recipient = ""
-		row.KindZh, row.KindEn = outbox.KindLabel(m.Kind)
-		v.Rows = append(v.Rows, row)
+	v.Counts = counts
+	total := counts.Pending + counts.Sent + counts.Failed
+	switch st {
+	case "":
+	case outbox.Pending:
+		total = counts.Pending
+	case outbox.Sent:
+		total = counts.Sent
+	case outbox.Failed:
+		total = counts.Failed
+	default:
+		total = 0
+	}
+	v.Capped, total = total > outboxMax, min(total, outboxMax)
+	fetch := func(offset, limit int) error {
+		f.Offset, f.Limit = offset, limit
+		ms, _, err := outbox.List(r.Context(), c.db, f)
+		for _, m := range ms {
+			row := outboxRow{Message: m, To: outbox.MaskPhone(m.Recipient)}
+			row.Recipient = ""
+			row.KindZh, row.KindEn = outbox.KindLabel(m.Kind)
+			v.Rows = append(v.Rows, row)
+		}
+		return err
+	}
+	if wantsXLSX(r) {
+		for off := 0; off < total; off += 1000 {
+			if err := fetch(off, min(1000, total-off)); err != nil {
+				return err
+			}
+		}
+		return exportRows(w, r, cols, v.Rows, "outbox", (&Page{Lang: lang}).Tr("消息发送", "Outbox"))
+	}
+	v.Pager = newPager(r, 50)
+	v.Pager.Total = total
+	if v.Pager.Page > v.Pager.Pages() {
+		v.Pager.Page = v.Pager.Pages()
+	}
+	if n := min(v.Pager.Limit(), total-v.Pager.Offset()); n > 0 {
+		if err := fetch(v.Pager.Offset(), n); err != nil {
+			return err
+		}
 	}
 	return c.render(w, r, "outbox.html", View{Form: emptyForm(), Data: v})
 }

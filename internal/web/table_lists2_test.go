@@ -2,10 +2,12 @@ package web
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ncms/internal/access"
 	"ncms/internal/auth"
@@ -157,6 +159,72 @@ func TestTrueUpListSort(t *testing.T) {
 		for i, id := range reversed(byRet) {
 			if want := fmt.Sprintf("%d.00", returned[id]/100); x[i+1][7] != want || x[i+1][6] != "0.50" || !strings.HasPrefix(x[i+1][8], "已清算") {
 				t.Errorf("export row %d: %v, want returned %s", i+1, x[i+1], want)
+			}
+		}
+	})
+}
+
+// TestOutboxListSort: the outbox sorts and pages in SQL by a whitelisted
+// column both ways (default and unknown key: newest first; ties by id),
+// keeps the status filter, and exports the same rows in the same order
+// with the numbers masked as on the page.
+func TestOutboxListSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		a.addUser(t, "fin1", access.Finance, a.county)
+		fin := a.client(t).login("fin1", "user-pass-1")
+		statuses := []string{"pending", "sent", "failed"}
+		attempts, status := map[string]int{}, map[string]string{}
+		var ids []string // ascending
+		base := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+		for i := range 56 {
+			st := statuses[i%3]
+			var sent any
+			if st == "sent" {
+				sent = db.Timestamp(base.Add(time.Duration(i) * time.Minute))
+			}
+			var id int64
+			err := d.InTx(a.sys(), func(tx *db.Tx) error {
+				var err error
+				id, err = tx.InsertID(a.sys(), `INSERT INTO outbox_messages (kind, dedupe_key, recipient, body, status, attempts, next_at, created_at, sent_at)
+					VALUES ('notice_published', ?, ?, ?, ?, ?, ?, ?, ?)`, fmt.Sprintf("k%d", i), fmt.Sprintf("139%08d", i), fmt.Sprintf("正文%d", i),
+					st, (i*7)%5, db.Timestamp(base.Add(time.Duration(i)*time.Minute)), db.Timestamp(base), sent)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sid := strconv.FormatInt(id, 10)
+			ids, attempts[sid], status[sid] = append(ids, sid), (i*7)%5, st
+		}
+		byAttempts := slices.Clone(ids) // ties by id
+		slices.SortStableFunc(byAttempts, func(x, y string) int { return attempts[x] - attempts[y] })
+		newest := `aria-sort="descending"><a class="sort sort-descending" href="/outbox?sort=id"`
+		checkListSort(t, fin, "/outbox", []listCase{
+			{"", reversed(ids)[:50], newest},
+			{"?page=2", reversed(ids)[50:], `aria-sort="descending"`},
+			{"?page=7", reversed(ids)[50:], `aria-sort="descending"`},
+			{"?sort=attempts", byAttempts[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/outbox?dir=desc&amp;sort=attempts"`},
+			{"?sort=attempts&page=2", byAttempts[50:], `aria-sort="ascending"`},
+			{"?sort=attempts&dir=desc", reversed(byAttempts)[:50], `aria-sort="descending"`},
+			{"?sort=at", ids[:50], `aria-sort="ascending"`}, // sent or next due: both follow i
+			{"?sort=to", reversed(ids)[:50], newest},        // not sortable
+			{"?sort=attempts%29+--", reversed(ids)[:50], newest},
+		})
+		var failed []string
+		for _, id := range reversed(byAttempts) {
+			if status[id] == "failed" {
+				failed = append(failed, id)
+			}
+		}
+		checkListSort(t, fin, "/outbox", []listCase{{"?status=failed&sort=attempts&dir=desc", failed, `aria-sort="descending"`}})
+		x := xlsxRows(t, fin.get("/outbox?status=failed&sort=attempts&dir=desc&format=xlsx"))
+		if len(x) != len(failed)+1 || x[0][0] != "#" || !slices.Equal(column(x, 0), failed) {
+			t.Fatalf("export = %v, want ids %v", x, failed)
+		}
+		for _, row := range x[1:] {
+			if !regexp.MustCompile(`^139\*{4}\d{4}$`).MatchString(row[2]) || row[4] != "failed" {
+				t.Errorf("export row %v: number not masked or not failed", row)
 			}
 		}
 	})
