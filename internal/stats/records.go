@@ -36,10 +36,32 @@ type Drill struct {
 	Key    string // the row's key ("" = the whole scope)
 	Limit  int    // default 100, at most 1000
 	Offset int
+	// Order is the column to sort by, one of RecordOrders (anything else,
+	// or empty: oldest first, settlements before claims, by id); Desc
+	// reverses it. Ties are broken by source and id in the same direction.
+	Order string
+	Desc  bool
+}
+
+// RecordOrders maps the sort keys Records accepts to their ORDER BY
+// column: only these strings ever reach the query.
+var RecordOrders = map[string]string{"date": "d", "source": "src", "institution": "iname", "village": "COALESCE(aname, '')",
+	"kind": "kind", "cost": "medfee_sumamt", "basic": "hifp_pay", "fund": "fund_pay_sumamt"}
+
+// orderBy is the ORDER BY of d, from the whitelist only.
+func (d Drill) orderBy() string {
+	col, ok := RecordOrders[d.Order]
+	if !ok {
+		return "d, src DESC, id"
+	}
+	if d.Desc {
+		return col + " DESC, src, id DESC"
+	}
+	return col + ", src DESC, id"
 }
 
 // Records lists the settlements and claims behind a cell, in the caller's
-// scope, oldest first, with the total count.
+// scope, oldest first (or in d's order), with the total count.
 func (s *Service) Records(ctx context.Context, d Drill) ([]Record, int64, error) {
 	act, err := actor(ctx)
 	if err != nil {
@@ -87,7 +109,7 @@ func (s *Service) Records(ctx context.Context, d Drill) ([]Record, int64, error)
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+q+`) x`, all...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (`+q+`) x ORDER BY d, src DESC, id LIMIT ? OFFSET ?`,
+	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (`+q+`) x ORDER BY `+d.orderBy()+` LIMIT ? OFFSET ?`,
 		append(all, d.Limit, d.Offset)...)
 	if err != nil {
 		return nil, 0, err

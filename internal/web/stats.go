@@ -90,13 +90,19 @@ func (c *Console) statsPage(w http.ResponseWriter, r *http.Request) error {
 
 // statsRecordsData is the drill-down page.
 type statsRecordsData struct {
-	Records []stats.Record
+	Records []stats.Record // this page's, in the list's order
+	Order   SQLOrder       // ?sort, ?dir (stats.RecordOrders)
+	Pager   *Pager
 	Total   int64
+	Capped  bool // the first statsRecordsMax only
+	Max     int
 	Period  string
-	Pager   url.Values
 }
 
-// statsRecords lists the settlements and claims behind a cell.
+// statsRecords lists the settlements and claims behind a cell, oldest
+// first or by a sortable column, 50 a page, sorted and paged by the
+// service; ?format=xlsx: the same rows in the same order (the first
+// statsRecordsMax, as the pages).
 func (c *Console) statsRecords(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := stats.ParsePeriod(q.Get)
@@ -107,10 +113,39 @@ func (c *Console) statsRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	off := atoiDefault(q.Get("offset"), 0)
-	list, n, err := stats.New(c.db).Records(r.Context(), stats.Drill{Period: p, By: by, Key: q.Get("key"), Limit: 200, Offset: off})
-	if err != nil {
+	lang := Lang(r)
+	cols := statsRecordColumns(lang)
+	d := statsRecordsData{Order: newSQLOrder(r, sqlHeads(cols, statsRecordSortable...), "date"), Period: p.Label(), Max: statsRecordsMax}
+	svc := stats.New(c.db)
+	dr := stats.Drill{Period: p, By: by, Key: q.Get("key"), Order: d.Order.Key, Desc: d.Order.Desc}
+	fetch := func(offset, limit int) error {
+		dr.Offset, dr.Limit = offset, limit
+		list, n, err := svc.Records(r.Context(), dr)
+		d.Records, d.Total = append(d.Records, list...), n
 		return err
 	}
-	return c.render(w, r, "stats_records.html", View{Data: statsRecordsData{Records: list, Total: n, Period: p.Label(), Pager: q}})
+	if wantsXLSX(r) {
+		if err := fetch(0, 1000); err != nil {
+			return err
+		}
+		for off := 1000; off < int(min(d.Total, statsRecordsMax)); off += 1000 {
+			if err := fetch(off, min(1000, statsRecordsMax-off)); err != nil {
+				return err
+			}
+		}
+		return exportRows(w, r, cols, d.Records, "records", (&Page{Lang: lang}).Tr("统计明细", "Records"))
+	}
+	d.Pager = newPager(r, 50)
+	if err := fetch(d.Pager.Offset(), d.Pager.Limit()); err != nil {
+		return err
+	}
+	d.Capped = d.Total > statsRecordsMax
+	d.Pager.Total = int(min(d.Total, statsRecordsMax))
+	if d.Pager.Page > d.Pager.Pages() { // past the end: the last page
+		d.Pager.Page, d.Records = d.Pager.Pages(), nil
+		if err := fetch(d.Pager.Offset(), d.Pager.Limit()); err != nil {
+			return err
+		}
+	}
+	return c.render(w, r, "stats_records.html", View{Data: d})
 }

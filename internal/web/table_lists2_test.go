@@ -11,6 +11,7 @@ import (
 
 	"ncms/internal/access"
 	"ncms/internal/auth"
+	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
 )
@@ -226,6 +227,93 @@ func TestOutboxListSort(t *testing.T) {
 			if !regexp.MustCompile(`^139\*{4}\d{4}$`).MatchString(row[2]) || row[4] != "failed" {
 				t.Errorf("export row %v: number not masked or not failed", row)
 			}
+		}
+	})
+}
+
+// TestStatsRecordsSort: the records behind a figure sort and page in SQL
+// by a whitelisted column both ways (default and unknown key: oldest
+// first), export the same rows in the same order with the name masked,
+// and a township user gets its township's records only.
+func TestStatsRecordsSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		ctx := a.sys()
+		ins := func(q string, args ...any) int64 {
+			var id int64
+			if err := d.InTx(ctx, func(tx *db.Tx) error { var err error; id, err = tx.InsertID(ctx, q, args...); return err }); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			return id
+		}
+		ts := "2026-01-01T00:00:00.000000Z"
+		inst := ins(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, status, status_since, paasid, created_at, updated_at)
+			VALUES ('H52022200001', '县人民医院', 'county', TRUE, TRUE, TRUE, 'active', '2020-01-01', 'px', ?, ?)`, ts, ts)
+		sch := ins(`INSERT INTO schemes (code, version, period_from, period_to, effective_from, status, yaml, sha256, created_at)
+			VALUES ('t', 1, '2026-01-01', '2026-12-31', '2026-01-01', 'active', '', '', ?)`, ts)
+		cost := map[string]int64{}
+		var byDate []string // the first township's settlement ids, oldest first
+		for tw, code := range []string{"520222100", "520222101"} {
+			town := ins(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (?, 'township', ?, ?, '', ?)`, a.county, code, "镇"+code, ts)
+			path := fmt.Sprintf("/%d/%d/", a.county, town)
+			if _, err := d.ExecContext(ctx, `UPDATE areas SET path = ? WHERE id = ?`, path, town); err != nil {
+				t.Fatal(err)
+			}
+			hh := ins(`INSERT INTO households (number, area_id, area_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`, "H"+code, town, path, ts, ts)
+			p := ins(`INSERT INTO persons (household_id, area_path, id_number, name, sex, birth_date, phone, relation, categories, status, created_at, updated_at)
+				VALUES (?, ?, ?, '张三明', '1', '1980-01-01', '13912345678', '户主', '', 'active', ?, ?)`, hh, path, "5202221980010112"+fmt.Sprint(30+tw), ts, ts)
+			n := 53
+			if tw == 1 {
+				n = 2
+			}
+			for i := range n {
+				v := ins(`INSERT INTO visits (institution_id, person_id, household_id, clr_type, med_type, begin_date, end_date, diagnoses, status, created_at, updated_at)
+					VALUES (?, ?, ?, '11', '11', ?, ?, 'J06.9', 'discharged', ?, ?)`, inst, p, hh, civil.New(2026, 1, 1).AddDays(i).String(), civil.New(2026, 1, 1).AddDays(i).String(), ts, ts)
+				fee := int64((i*31)%53+1) * 1000
+				id := ins(`INSERT INTO settlements (visit_id, institution_id, person_id, household_id, ytd_year, scheme_id, kind, med_type, clr_type, setl_date, setl_time,
+					medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc, hifp_pay, hifmi_pay, maf_pay, oth_pay,
+					fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt, result_json)
+					VALUES (?, ?, ?, ?, 2026, ?, 'outpatient', '11', '11', ?, ?, ?, 0, 0, 0, ?, 0, 100, 0, 0, 0, 100, 0, 0, 0, 0, '{}')`,
+					v, inst, p, hh, sch, civil.New(2026, 1, 1).AddDays(i).String(), ts, fee, fee)
+				if tw == 0 {
+					sid := strconv.FormatInt(id, 10)
+					byDate, cost[sid] = append(byDate, sid), fee
+				}
+			}
+			if tw == 0 {
+				u := a.addUser(t, "town1", access.Enrollment, town)
+				_ = u
+			}
+		}
+		byCost := slices.Clone(byDate)
+		slices.SortFunc(byCost, func(x, y string) int { return int(cost[x] - cost[y]) })
+		town := a.client(t).login("town1", "user-pass-1")
+		const base = "/stats/records?year=2026"
+		dateAsc := `aria-sort="ascending"><a class="sort sort-ascending" href="/stats/records?dir=desc&amp;sort=date&amp;year=2026"`
+		checkListSort(t, town, base, []listCase{
+			{"", byDate[:50], dateAsc},
+			{"&page=2", byDate[50:], `aria-sort="ascending"`},
+			{"&page=5", byDate[50:], `aria-sort="ascending"`},
+			{"&sort=date&dir=desc", reversed(byDate)[:50], `aria-sort="descending"`},
+			{"&sort=cost", byCost[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/stats/records?dir=desc&amp;sort=cost&amp;year=2026"`},
+			{"&sort=cost&page=2", byCost[50:], `aria-sort="ascending"`},
+			{"&sort=cost&dir=desc", reversed(byCost)[:50], `aria-sort="descending"`},
+			{"&sort=person", byDate[:50], dateAsc}, // not sortable
+			{"&sort=cost%2C+1", byDate[:50], dateAsc},
+		})
+		x := xlsxRows(t, town.get(base+"&sort=cost&dir=desc&format=xlsx"))
+		if len(x) != 54 || x[0][1] != "编号" || !slices.Equal(column(x, 1), reversed(byCost)) {
+			t.Fatalf("export = %v", x)
+		}
+		for i, id := range reversed(byCost) {
+			if x[i+1][4] != "张*明" || x[i+1][7] != fmt.Sprintf("%d.00", cost[id]/100) {
+				t.Errorf("export row %d: %v", i+1, x[i+1])
+			}
+		}
+		// The county sees both townships.
+		admin := a.client(t).login("admin", testAdminPW)
+		if r := admin.get(base + "&page=2"); len(dataIDs(r.Body)) != 5 {
+			t.Errorf("county page 2: %v", dataIDs(r.Body))
 		}
 	})
 }
