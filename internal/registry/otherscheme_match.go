@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -30,7 +32,22 @@ type DoubleEnrollment struct {
 type DoubleQuery struct {
 	BatchID      int64 // 0: all lists
 	OnlyMismatch bool  // only rows whose names differ
+	// Order is the column to sort by, one of DoubleOrders (anything else,
+	// or empty: by area, household, person and list); Desc reverses it.
+	// Ties keep that default order.
+	Order string
+	Desc  bool
 	Page
+}
+
+// DoubleOrders maps the sort keys DoubleEnrollments accepts to their
+// comparison (the rows are matched and filtered in Go, so sorted there).
+var DoubleOrders = map[string]func(a, b DoubleEnrollment) int{
+	"household": func(a, b DoubleEnrollment) int { return cmp.Compare(a.HouseholdNumber, b.HouseholdNumber) },
+	"name":      func(a, b DoubleEnrollment) int { return cmp.Compare(a.Name, b.Name) },
+	"other":     func(a, b DoubleEnrollment) int { return cmp.Compare(a.OtherName, b.OtherName) },
+	"scheme":    func(a, b DoubleEnrollment) int { return cmp.Compare(a.Scheme, b.Scheme) },
+	"date":      func(a, b DoubleEnrollment) int { return a.ListDate.Compare(b.ListDate) },
 }
 
 // DoubleResults is one page of double enrollments, with totals.
@@ -73,6 +90,14 @@ func (s *Service) DoubleEnrollments(ctx context.Context, q DoubleQuery) (DoubleR
 		if !q.OnlyMismatch || d.NameMismatch {
 			kept = append(kept, d)
 		}
+	}
+	if by := DoubleOrders[q.Order]; by != nil {
+		slices.SortStableFunc(kept, func(a, b DoubleEnrollment) int {
+			if q.Desc {
+				return by(b, a)
+			}
+			return by(a, b)
+		})
 	}
 	res.Total = len(kept)
 	if res.Page.Offset < len(kept) {

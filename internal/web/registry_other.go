@@ -84,16 +84,22 @@ func (c *Console) otherSchemeImport(w http.ResponseWriter, r *http.Request) erro
 // reportView is the data of the double-enrollment report.
 type reportView struct {
 	Results  registry.DoubleResults
+	Order    SQLOrder // ?sort, ?dir (registry.DoubleOrders)
 	Pager    *Pager
 	BatchID  int64
 	Mismatch bool
 }
 
-// otherSchemeReport lists people enrolled both here and in another scheme.
+// otherSchemeReport lists people enrolled both here and in another scheme
+// (?batch, ?mismatch=1), by area and household or by a sortable column,
+// 50 a page; ?format=xlsx: every row in the same order.
 func (c *Console) otherSchemeReport(w http.ResponseWriter, r *http.Request) error {
-	q := registry.DoubleQuery{BatchID: formID(r.URL.Query().Get("batch")), OnlyMismatch: r.URL.Query().Get("mismatch") == "1"}
+	cols := otherColumns(Lang(r))
+	o := newSQLOrder(r, sqlHeads(cols, otherSortable...), "")
+	q := registry.DoubleQuery{BatchID: formID(r.URL.Query().Get("batch")), OnlyMismatch: r.URL.Query().Get("mismatch") == "1",
+		Order: o.Key, Desc: o.Desc}
 	if wantsXLSX(r) {
-		return c.exportDoubles(w, r, q)
+		return c.exportDoubles(w, r, q, cols)
 	}
 	pg := newPager(r, 50)
 	q.Page = registry.Page{Limit: pg.Limit(), Offset: pg.Offset()}
@@ -102,31 +108,33 @@ func (c *Console) otherSchemeReport(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	pg.Total = res.Total
-	return c.render(w, r, "registry_other_report.html", View{Data: reportView{Results: res, Pager: pg, BatchID: q.BatchID, Mismatch: q.OnlyMismatch}})
+	if pg.Page > pg.Pages() { // past the end: the last page
+		pg.Page = pg.Pages()
+		q.Page.Offset = pg.Offset()
+		if res, err = c.reg().DoubleEnrollments(r.Context(), q); err != nil {
+			return err
+		}
+	}
+	return c.render(w, r, "registry_other_report.html", View{Data: reportView{Results: res, Order: o, Pager: pg, BatchID: q.BatchID, Mismatch: q.OnlyMismatch}})
 }
 
-// exportDoubles sends the whole report as Excel (ID numbers masked).
-func (c *Console) exportDoubles(w http.ResponseWriter, r *http.Request, q registry.DoubleQuery) error {
-	t := Table{Sheet: "重复参保", Header: []string{"户编号", "姓名（本系统）", "姓名（对方名单）", "身份证号", "对方险种", "名单日期", "名单行号", "姓名不一致"}}
+// exportDoubles sends the whole report, in the page's order, as Excel (ID
+// numbers masked).
+func (c *Console) exportDoubles(w http.ResponseWriter, r *http.Request, q registry.DoubleQuery, cols []Column[registry.DoubleEnrollment]) error {
+	var all []registry.DoubleEnrollment
 	q.Page = registry.Page{Limit: 200}
 	for {
 		res, err := c.reg().DoubleEnrollments(r.Context(), q)
 		if err != nil {
 			return err
 		}
-		for _, d := range res.Items {
-			mm := ""
-			if d.NameMismatch {
-				mm = "是"
-			}
-			t.Rows = append(t.Rows, []any{d.HouseholdNumber, d.Name, d.OtherName, idcard.Mask(d.IDNumber), d.Scheme.Zh(), d.ListDate.String(), d.Row, mm})
-		}
+		all = append(all, res.Items...)
 		q.Offset += 200
 		if q.Offset >= res.Total {
 			break
 		}
 	}
-	return writeXLSX(w, "double-enrollment", t)
+	return exportRows(w, r, cols, all, "double-enrollment", (&Page{Lang: Lang(r)}).Tr("重复参保", "Double enrollment"))
 }
 
 // MaskID masks an ID number for display in templates.

@@ -317,3 +317,103 @@ func TestStatsRecordsSort(t *testing.T) {
 		}
 	})
 }
+
+// TestOtherReportSort: the double-enrollment report sorts by a column both
+// ways (default and unknown key: by area and household), keeps the
+// mismatch filter, pages by 50 and exports the same rows in the same order
+// with the ID numbers masked; a township clerk sees the township's people
+// only.
+func TestOtherReportSort(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a := newTestApp(t, d)
+		ctx := a.sys()
+		ins := func(q string, args ...any) int64 {
+			var id int64
+			if err := d.InTx(ctx, func(tx *db.Tx) error { var err error; id, err = tx.InsertID(ctx, q, args...); return err }); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			return id
+		}
+		ts := "2026-01-01T00:00:00.000000Z"
+		b := ins(`INSERT INTO other_scheme_batches (scheme, list_date, row_count, created_at) VALUES ('urban_resident', '2026-03-01', 55, ?)`, ts)
+		other, idNo := map[string]string{}, map[string]string{}
+		var byHH []string // township 1's person ids by household number
+		var mismatch []string
+		var town1 int64
+		for tw, code := range []string{"520222100", "520222101"} {
+			town := ins(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (?, 'township', ?, ?, '', ?)`, a.county, code, "镇"+code, ts)
+			path := fmt.Sprintf("/%d/%d/", a.county, town)
+			if _, err := d.ExecContext(ctx, `UPDATE areas SET path = ? WHERE id = ?`, path, town); err != nil {
+				t.Fatal(err)
+			}
+			n := 53
+			if tw == 1 {
+				n = 2
+			} else {
+				town1 = town
+			}
+			for i := range n {
+				hh := ins(`INSERT INTO households (number, area_id, area_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					fmt.Sprintf("H%d%03d", tw, (i*19)%53), town, path, ts, ts)
+				no := fmt.Sprintf("52022219800101%d%03d", tw, i)
+				name := fmt.Sprintf("甲%02d", i)
+				p := ins(`INSERT INTO persons (household_id, area_path, id_number, name, sex, birth_date, phone, relation, categories, status, created_at, updated_at)
+					VALUES (?, ?, ?, ?, '1', '1980-01-01', '', '户主', '', 'active', ?, ?)`, hh, path, no, name, ts, ts)
+				on := name
+				if i%4 == 0 {
+					on = fmt.Sprintf("乙%02d", i)
+				}
+				ins(`INSERT INTO other_scheme_entries (batch_id, row_no, id_number, name, scheme) VALUES (?, ?, ?, ?, 'urban_resident')`, b, i+2, no, on)
+				if tw == 0 {
+					sid := strconv.FormatInt(p, 10)
+					byHH, other[sid], idNo[sid] = append(byHH, sid), on, no
+					if on != name {
+						mismatch = append(mismatch, sid)
+					}
+				}
+			}
+		}
+		hh := map[string]int{}
+		for i, id := range byHH {
+			hh[id] = (i * 19) % 53
+		}
+		slices.SortFunc(byHH, func(x, y string) int { return hh[x] - hh[y] })
+		byOther := slices.Clone(byHH)
+		slices.SortStableFunc(byOther, func(x, y string) int { return strings.Compare(other[x], other[y]) })
+		a.addUser(t, "clerk1", access.Enrollment, town1)
+		clerk := a.client(t).login("clerk1", "user-pass-1")
+		const path = "/other-schemes/report"
+		checkListSort(t, clerk, path, []listCase{
+			{"", byHH[:50], ""},
+			{"?page=2", byHH[50:], ""},
+			{"?page=4", byHH[50:], ""},
+			{"?sort=other", byOther[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/other-schemes/report?dir=desc&amp;sort=other"`},
+			{"?sort=other&page=2", byOther[50:], `aria-sort="ascending"`},
+			{"?sort=other&dir=desc", reversed(byOther)[:50], `aria-sort="descending"`},
+			{"?sort=household&dir=desc", reversed(byHH)[:50], `aria-sort="descending"`},
+			{"?sort=id_number", byHH[:50], ""}, // not sortable
+			{"?sort=other%22%3E", byHH[:50], ""},
+		})
+		var want []string
+		for _, id := range reversed(byOther) {
+			if slices.Contains(mismatch, id) {
+				want = append(want, id)
+			}
+		}
+		checkListSort(t, clerk, path, []listCase{{"?mismatch=1&sort=other&dir=desc", want, `aria-sort="descending"`}})
+		x := xlsxRows(t, clerk.get(path+"?mismatch=1&sort=other&dir=desc&format=xlsx"))
+		if len(x) != len(want)+1 || x[0][3] != "身份证号" {
+			t.Fatalf("export = %v", x)
+		}
+		for i, id := range want {
+			if x[i+1][2] != other[id] || x[i+1][3] != "5202**********"+idNo[id][14:] || strings.Contains(strings.Join(x[i+1], ","), idNo[id]) || x[i+1][7] != "是" {
+				t.Errorf("export row %d: %v, want %s %s masked", i+1, x[i+1], other[id], idNo[id])
+			}
+		}
+		// The county sees both townships.
+		admin := a.client(t).login("admin", testAdminPW)
+		if r := admin.get(path + "?page=2"); len(dataIDs(r.Body)) != 5 {
+			t.Errorf("county page 2: %v", dataIDs(r.Body))
+		}
+	})
+}
