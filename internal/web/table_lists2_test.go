@@ -16,31 +16,6 @@ import (
 	"ncms/internal/db/dbtest"
 )
 
-// listCase is one request of a list's sort test: the query, the data-id
-// of the rows the page must show, and the sorted column's header it must
-// carry ("" when no column may be marked sorted).
-type listCase struct {
-	query string
-	want  []string
-	aria  string
-}
-
-// checkListSort requests path+query as c for every case and checks the
-// rows shown and that exactly the expected header (or none) is sorted.
-func checkListSort(t *testing.T, c *client, path string, cases []listCase) {
-	t.Helper()
-	for _, tc := range cases {
-		r := c.get(path + tc.query)
-		if got := dataIDs(r.Body); r.Status != 200 || !slices.Equal(got, tc.want) {
-			t.Errorf("%s%s: %d, rows %v, want %v", path, tc.query, r.Status, got, tc.want)
-		}
-		sorted := strings.Count(r.Body, `aria-sort="ascending"`) + strings.Count(r.Body, `aria-sort="descending"`)
-		if tc.aria == "" && sorted != 0 || tc.aria != "" && (sorted != 1 || !strings.Contains(r.Body, tc.aria)) {
-			t.Errorf("%s%s: header lacks %q", path, tc.query, tc.aria)
-		}
-	}
-}
-
 // TestUsersListSort: the users list sorts in memory by a column both ways
 // (default and unknown key: by username), pages by 50 (past the end: the
 // last page), keeps the search, and exports the same rows in the same
@@ -76,7 +51,7 @@ func TestUsersListSort(t *testing.T) {
 		byName := slices.Clone(byUser) // ties (none expected) by username
 		slices.SortStableFunc(byName, func(x, y u) int { return strings.Compare(x.name, y.name) })
 		byUsername := `aria-sort="ascending"><a class="sort sort-ascending" href="/admin/users?dir=desc&amp;sort=username"`
-		checkListSort(t, admin, "/admin/users", []listCase{
+		checkSorts(t, admin, "/admin/users", dataIDs, []sortCase[string]{
 			{"", ids(byUser)[:50], byUsername},
 			{"?page=2", ids(byUser)[50:], `aria-sort="ascending"`},
 			{"?page=9", ids(byUser)[50:], `aria-sort="ascending"`},
@@ -144,7 +119,7 @@ func TestTrueUpListSort(t *testing.T) {
 		byRet := slices.Clone(byCode)
 		slices.SortFunc(byRet, func(x, y string) int { return int(returned[x] - returned[y]) })
 		byInst := `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/trueups?dir=desc&amp;sort=institution&amp;year=2020"`
-		checkListSort(t, fin, "/statements/trueups", []listCase{
+		checkSorts(t, fin, "/statements/trueups", dataIDs, []sortCase[string]{
 			{"?year=2020", byCode[:50], byInst},
 			{"?year=2020&page=2", byCode[50:], `aria-sort="ascending"`},
 			{"?year=2020&sort=returned", byRet[:50], `aria-sort="ascending"><a class="sort sort-ascending" href="/statements/trueups?dir=desc&amp;sort=returned&amp;year=2020"`},
@@ -201,7 +176,7 @@ func TestOutboxListSort(t *testing.T) {
 		byAttempts := slices.Clone(ids) // ties by id
 		slices.SortStableFunc(byAttempts, func(x, y string) int { return attempts[x] - attempts[y] })
 		newest := `aria-sort="descending"><a class="sort sort-descending" href="/outbox?sort=id"`
-		checkListSort(t, fin, "/outbox", []listCase{
+		checkSorts(t, fin, "/outbox", dataIDs, []sortCase[string]{
 			{"", reversed(ids)[:50], newest},
 			{"?page=2", reversed(ids)[50:], `aria-sort="descending"`},
 			{"?page=7", reversed(ids)[50:], `aria-sort="descending"`},
@@ -218,7 +193,7 @@ func TestOutboxListSort(t *testing.T) {
 				failed = append(failed, id)
 			}
 		}
-		checkListSort(t, fin, "/outbox", []listCase{{"?status=failed&sort=attempts&dir=desc", failed, `aria-sort="descending"`}})
+		checkSorts(t, fin, "/outbox", dataIDs, []sortCase[string]{{"?status=failed&sort=attempts&dir=desc", failed, `aria-sort="descending"`}})
 		x := xlsxRows(t, fin.get("/outbox?status=failed&sort=attempts&dir=desc&format=xlsx"))
 		if len(x) != len(failed)+1 || x[0][0] != "#" || !slices.Equal(column(x, 0), failed) {
 			t.Fatalf("export = %v, want ids %v", x, failed)
@@ -290,7 +265,7 @@ func TestStatsRecordsSort(t *testing.T) {
 		town := a.client(t).login("town1", "user-pass-1")
 		const base = "/stats/records?year=2026"
 		dateAsc := `aria-sort="ascending"><a class="sort sort-ascending" href="/stats/records?dir=desc&amp;sort=date&amp;year=2026"`
-		checkListSort(t, town, base, []listCase{
+		checkSorts(t, town, base, dataIDs, []sortCase[string]{
 			{"", byDate[:50], dateAsc},
 			{"&page=2", byDate[50:], `aria-sort="ascending"`},
 			{"&page=5", byDate[50:], `aria-sort="ascending"`},
@@ -383,7 +358,7 @@ func TestOtherReportSort(t *testing.T) {
 		a.addUser(t, "clerk1", access.Enrollment, town1)
 		clerk := a.client(t).login("clerk1", "user-pass-1")
 		const path = "/other-schemes/report"
-		checkListSort(t, clerk, path, []listCase{
+		checkSorts(t, clerk, path, dataIDs, []sortCase[string]{
 			{"", byHH[:50], ""},
 			{"?page=2", byHH[50:], ""},
 			{"?page=4", byHH[50:], ""},
@@ -400,7 +375,7 @@ func TestOtherReportSort(t *testing.T) {
 				want = append(want, id)
 			}
 		}
-		checkListSort(t, clerk, path, []listCase{{"?mismatch=1&sort=other&dir=desc", want, `aria-sort="descending"`}})
+		checkSorts(t, clerk, path, dataIDs, []sortCase[string]{{"?mismatch=1&sort=other&dir=desc", want, `aria-sort="descending"`}})
 		x := xlsxRows(t, clerk.get(path+"?mismatch=1&sort=other&dir=desc&format=xlsx"))
 		if len(x) != len(want)+1 || x[0][3] != "身份证号" {
 			t.Fatalf("export = %v", x)
