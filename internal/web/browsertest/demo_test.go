@@ -379,40 +379,10 @@ func (dc *demoCounty) claim(t *testing.T) {
 		chromedp.WaitVisible(css("#claim-new")),
 		chromedp.Click(css("#claim-new")),
 		chromedp.WaitVisible(css("#claim-form")),
-		chromedp.SendKeys(css("#f-certno"), p.IDNumber),
-		chromedp.SetValue(css("#f-institution_id"), itoa(prov)),
-		chromedp.SetValue(css("#f-med_type"), "21"),
-		chromedp.SendKeys(css("#f-diagnoses"), "K35.8"),
-		chromedp.SetValue(css("#f-begntime"), dc.today.AddDays(-7).String()),
-		chromedp.SetValue(css("#f-endtime"), dc.today.AddDays(-2).String()),
-		chromedp.SendKeys(css("#f-invono"), "SF-DEMO-1"),
 	)
-	if _, err := chromedp.Run(dc.Ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("#claim-docs input[type=checkbox]")]
-		.forEach(c => c.checked = c.value !== "village_statement"); true`)); err != nil {
-		t.Fatal(err)
-	}
-	dc.Do(t,
-		// 阑尾切除术 1,200.00 + 肝功能检查 3 × 60.00 + 一级护理 5 × 25.00 =
-		// 1,505.00, over the provincial deductible of 800.
-		chromedp.SendKeys(css(`input[name="code_1"]`), "S311000001"),
-		chromedp.SendKeys(css(`input[name="qty_1"]`), "1"),
-		chromedp.SendKeys(css(`input[name="total_1"]`), "1200.00"),
-		chromedp.SendKeys(css(`input[name="code_2"]`), "S250301001"),
-		chromedp.SendKeys(css(`input[name="qty_2"]`), "3"),
-		chromedp.SendKeys(css(`input[name="total_2"]`), "180.00"),
-		chromedp.SendKeys(css(`input[name="code_3"]`), "S120100001"),
-		chromedp.SendKeys(css(`input[name="qty_3"]`), "5"),
-		chromedp.SendKeys(css(`input[name="total_3"]`), "125.00"),
-		chromedp.SendKeys(css("#f-payee_name"), p.Name),
-		chromedp.SendKeys(css("#f-bank_name"), "县农村信用合作联社"),
-		chromedp.SendKeys(css("#f-bank_account_no"), "6230500012345678"),
-		chromedp.Click(css(`#claim-form button[type=submit]`)),
-		chromedp.WaitVisible(css("#claim-stage")),
-	)
-	loc, err := chromedp.Run(dc.Ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// 阑尾切除术 1,200.00 + 肝功能检查 3 × 60.00 + 一级护理 5 × 25.00 =
+	// 1,505.00, over the provincial deductible of 800.
+	loc := dc.fileClaim(t, p, prov, "21", "SF-DEMO-1", "6230500012345678")
 	claim := loc[strings.LastIndex(loc, "/")+1:]
 	if st := dc.Text(t, "#claim-stage"); !strings.Contains(st, "初审") {
 		t.Fatalf("filed claim %s is at %q", claim, st)
@@ -578,4 +548,48 @@ func (dc *demoCounty) lookup(t *testing.T, p demoPerson) {
 	if ids := fullID.FindAllString(dc.Text(t, "body"), -1); len(ids) > 0 {
 		t.Errorf("the lookup shows full ID numbers %v", ids)
 	}
+}
+
+// fileClaim fills the open claim form (#claim-form) for person p at
+// institution inst — a stay of the last week, every document but the
+// village statement, three lines (阑尾切除术 1,200.00, 肝功能检查 3 × 60.00,
+// 一级护理 5 × 25.00: 1,505.00), paid to p's account — runs extra (e.g.
+// the special-case fields) before the lines, submits, and returns the
+// claim's address.
+func (dc *demoCounty) fileClaim(t *testing.T, p demoPerson, inst int64, medType, invoice, account string, extra ...chromedp.Action[chromedp.Void]) string {
+	t.Helper()
+	dc.Do(t, append([]chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(css("#f-certno"), p.IDNumber),
+		chromedp.SetValue(css("#f-institution_id"), itoa(inst)),
+		chromedp.SetValue(css("#f-med_type"), medType),
+		chromedp.SendKeys(css("#f-diagnoses"), "K35.8"),
+		chromedp.SetValue(css("#f-begntime"), dc.today.AddDays(-7).String()),
+		chromedp.SetValue(css("#f-endtime"), dc.today.AddDays(-2).String()),
+		chromedp.SendKeys(css("#f-invono"), invoice),
+	}, extra...)...)
+	if _, err := chromedp.Run(dc.Ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("#claim-docs input[type=checkbox]")]
+		.forEach(c => c.checked = c.value !== "village_statement"); true`)); err != nil {
+		t.Fatal(err)
+	}
+	dc.Do(t,
+		chromedp.SendKeys(css(`input[name="code_1"]`), "S311000001"),
+		chromedp.SendKeys(css(`input[name="qty_1"]`), "1"),
+		chromedp.SendKeys(css(`input[name="total_1"]`), "1200.00"),
+		chromedp.SendKeys(css(`input[name="code_2"]`), "S250301001"),
+		chromedp.SendKeys(css(`input[name="qty_2"]`), "3"),
+		chromedp.SendKeys(css(`input[name="total_2"]`), "180.00"),
+		chromedp.SendKeys(css(`input[name="code_3"]`), "S120100001"),
+		chromedp.SendKeys(css(`input[name="qty_3"]`), "5"),
+		chromedp.SendKeys(css(`input[name="total_3"]`), "125.00"),
+		chromedp.SendKeys(css("#f-payee_name"), p.Name),
+		chromedp.SendKeys(css("#f-bank_name"), "县农村信用合作联社"),
+		chromedp.SendKeys(css("#f-bank_account_no"), account),
+		chromedp.Click(css(`#claim-form button[type=submit]`)),
+		chromedp.WaitVisible(css("#claim-stage")),
+	)
+	loc, err := chromedp.Run(dc.Ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

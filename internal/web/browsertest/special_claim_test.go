@@ -102,43 +102,13 @@ func (dc *demoCounty) specialClaim(t *testing.T) {
 	dc.Do(t,
 		chromedp.Navigate(dc.URL+"/claims/new"),
 		chromedp.WaitVisible(css("#claim-form")),
-		chromedp.SendKeys(css("#f-certno"), p.IDNumber),
-		chromedp.SetValue(css("#f-institution_id"), itoa(prov)),
-		chromedp.SetValue(css("#f-med_type"), "23"), // 转外就医 referred out of the county
-		chromedp.SendKeys(css("#f-diagnoses"), "K35.8"),
-		chromedp.SetValue(css("#f-begntime"), dc.today.AddDays(-7).String()),
-		chromedp.SetValue(css("#f-endtime"), dc.today.AddDays(-2).String()),
-		chromedp.SendKeys(css("#f-invono"), "SF-SPECIAL-1"),
+	)
+	// Referred out of the county (转外就医), filed as a special case; every
+	// document but the village statement (not an injury), the referral
+	// certificate included.
+	loc := dc.fileClaim(t, p, prov, "23", "SF-SPECIAL-1", "6230500087654321",
 		chromedp.Click(css(`input[name="special"]`)),
-		chromedp.SendKeys(css("#f-special_reason"), "异地转诊住院,超出常规报销范围,按特殊病例审批"),
-	)
-	// Every document but the village statement (not an injury): the
-	// referral certificate included.
-	if _, err := chromedp.Run(dc.Ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("#claim-docs input[type=checkbox]")]
-		.forEach(c => c.checked = c.value !== "village_statement"); true`)); err != nil {
-		t.Fatal(err)
-	}
-	dc.Do(t,
-		// 阑尾切除术 1,200.00 + 肝功能检查 3 × 60.00 + 一级护理 5 × 25.00 = 1,505.00
-		chromedp.SendKeys(css(`input[name="code_1"]`), "S311000001"),
-		chromedp.SendKeys(css(`input[name="qty_1"]`), "1"),
-		chromedp.SendKeys(css(`input[name="total_1"]`), "1200.00"),
-		chromedp.SendKeys(css(`input[name="code_2"]`), "S250301001"),
-		chromedp.SendKeys(css(`input[name="qty_2"]`), "3"),
-		chromedp.SendKeys(css(`input[name="total_2"]`), "180.00"),
-		chromedp.SendKeys(css(`input[name="code_3"]`), "S120100001"),
-		chromedp.SendKeys(css(`input[name="qty_3"]`), "5"),
-		chromedp.SendKeys(css(`input[name="total_3"]`), "125.00"),
-		chromedp.SendKeys(css("#f-payee_name"), p.Name),
-		chromedp.SendKeys(css("#f-bank_name"), "县农村信用合作联社"),
-		chromedp.SendKeys(css("#f-bank_account_no"), "6230500087654321"),
-		chromedp.Click(css(`#claim-form button[type=submit]`)),
-		chromedp.WaitVisible(css("#claim-stage")),
-	)
-	loc, err := chromedp.Run(dc.Ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
+		chromedp.SendKeys(css("#f-special_reason"), "异地转诊住院,超出常规报销范围,按特殊病例审批"))
 	claim := loc[strings.LastIndex(loc, "/")+1:]
 	id, err := strconv.ParseInt(claim, 10, 64)
 	if err != nil {
