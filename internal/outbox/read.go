@@ -45,18 +45,10 @@ var Orders = map[string]string{"id": "id", "kind": "kind", "status": "status", "
 
 // orderBy is the ORDER BY of f, from the whitelist only.
 func (f Filter) orderBy() string {
-	col, ok := Orders[f.Order]
-	if !ok {
-		return "id DESC"
+	if order, ok := db.OrderBy(Orders, f.Order, f.Desc, "id"); ok {
+		return order
 	}
-	dir := ""
-	if f.Desc {
-		dir = " DESC"
-	}
-	if col == "id" {
-		return "id" + dir
-	}
-	return col + dir + ", id" + dir
+	return "id DESC"
 }
 
 // Counts are the number of messages by status.

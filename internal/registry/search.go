@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"ncms/internal/civil"
+	"ncms/internal/db"
 	"ncms/internal/idcard"
 )
 
@@ -138,12 +139,8 @@ func (s *Service) SearchPersons(ctx context.Context, q Query) (PersonResults, er
 		return res, err
 	}
 	order := "p.name, p.id"
-	if col, ok := PersonOrders[q.Order]; ok && (q.Order != "name" || q.Desc) {
-		dir := ""
-		if q.Desc {
-			dir = " DESC"
-		}
-		order = col + dir + ", p.id" + dir
+	if o, ok := db.OrderBy(PersonOrders, q.Order, q.Desc, "p.id"); ok && (q.Order != "name" || q.Desc) {
+		order = o
 	} else if n := strings.TrimSpace(q.split().Name); n != "" {
 		order = `CASE WHEN p.name LIKE ? ESCAPE '\' THEN 0 ELSE 1 END, ` + order
 		args = append(args, likeEscape(n)+"%")
