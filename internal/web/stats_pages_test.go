@@ -9,6 +9,7 @@ import (
 	"ncms/internal/access"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
+	"ncms/internal/db/dbtest/county"
 	"ncms/internal/stats"
 )
 
@@ -19,13 +20,7 @@ func TestStatsPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		a := newTestApp(t, d)
 		ctx := context.Background()
-		ins := func(q string, args ...any) int64 {
-			var id int64
-			if err := d.InTx(ctx, func(tx *db.Tx) error { var err error; id, err = tx.InsertID(ctx, q, args...); return err }); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return id
-		}
+		ins := county.New(t, d).Insert
 		ts := "2026-01-01T00:00:00.000000Z"
 		town := ins(`INSERT INTO areas (parent_id, level, code, name, path, created_at) VALUES (?, 'township', '520222100', '红果镇', '', ?)`, a.county, ts)
 		path := fmt.Sprintf("/%d/%d/", a.county, town)

@@ -14,6 +14,7 @@ import (
 	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
+	"ncms/internal/db/dbtest/county"
 )
 
 // TestUsersListSort: the users list sorts in memory by a column both ways
@@ -214,13 +215,7 @@ func TestStatsRecordsSort(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		a := newTestApp(t, d)
 		ctx := a.sys()
-		ins := func(q string, args ...any) int64 {
-			var id int64
-			if err := d.InTx(ctx, func(tx *db.Tx) error { var err error; id, err = tx.InsertID(ctx, q, args...); return err }); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return id
-		}
+		ins := county.New(t, d).Insert
 		ts := "2026-01-01T00:00:00.000000Z"
 		inst := ins(`INSERT INTO institutions (code, name, level, in_county, agreement, networked, status, status_since, paasid, created_at, updated_at)
 			VALUES ('H52022200001', '县人民医院', 'county', TRUE, TRUE, TRUE, 'active', '2020-01-01', 'px', ?, ?)`, ts, ts)
@@ -302,13 +297,7 @@ func TestOtherReportSort(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		a := newTestApp(t, d)
 		ctx := a.sys()
-		ins := func(q string, args ...any) int64 {
-			var id int64
-			if err := d.InTx(ctx, func(tx *db.Tx) error { var err error; id, err = tx.InsertID(ctx, q, args...); return err }); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return id
-		}
+		ins := county.New(t, d).Insert
 		ts := "2026-01-01T00:00:00.000000Z"
 		b := ins(`INSERT INTO other_scheme_batches (scheme, list_date, row_count, created_at) VALUES ('urban_resident', '2026-03-01', 55, ?)`, ts)
 		other, idNo := map[string]string{}, map[string]string{}
