@@ -34,21 +34,27 @@ var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
 // snapshot describes what init writes, to show a second init changes nothing.
 func snapshot(t *testing.T, dsn string) string {
 	t.Helper()
+	return queryText(t, dsn,
+		`SELECT key || '=' || value FROM meta ORDER BY key`,
+		`SELECT code || ' ' || name || ' ' || path FROM areas ORDER BY id`,
+		`SELECT username || ' ' || role || ' ' || password_hash FROM users ORDER BY id`,
+		`SELECT action || ' ' || object_type || ' ' || object_id FROM audit_log ORDER BY id`)
+}
+
+// queryText opens dsn and returns every row of the queries (one text
+// column each), a line a row, in order.
+func queryText(t *testing.T, dsn string, queries ...string) string {
+	t.Helper()
 	d, err := db.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	var b strings.Builder
-	for _, q := range []string{
-		`SELECT key || '=' || value FROM meta ORDER BY key`,
-		`SELECT code || ' ' || name || ' ' || path FROM areas ORDER BY id`,
-		`SELECT username || ' ' || role || ' ' || password_hash FROM users ORDER BY id`,
-		`SELECT action || ' ' || object_type || ' ' || object_id FROM audit_log ORDER BY id`,
-	} {
+	for _, q := range queries {
 		rows, err := d.QueryContext(context.Background(), q)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", q, err)
 		}
 		for rows.Next() {
 			var s string
