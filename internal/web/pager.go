@@ -17,13 +17,17 @@ type Pager struct {
 	path                 string
 }
 
+// maxPage is the largest page number a request may ask for.
+const maxPage = 1_000_000
+
 // newPager reads ?page from r. Other query parameters are kept in links
 // (never put an ID number in a query: search forms holding one use POST).
 func newPager(r *http.Request, perPage int) *Pager {
 	p, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	if p < 1 {
-		p = 1
-	}
+	// A page past the last is shown as the last (by the list); a number so
+	// large that its offset would overflow (and reach PostgreSQL as a
+	// negative OFFSET) is cut first.
+	p = min(max(p, 1), maxPage)
 	q := url.Values{}
 	for k, v := range r.URL.Query() {
 		if k != "page" && k != "lang" {
