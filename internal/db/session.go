@@ -61,7 +61,7 @@ func (d *DB) inConnTxOnce(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) e
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx, db: d}); err != nil {
+	if err = fn(&Tx{tx: sqlTx, db: d, conn: conn}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err == nil {

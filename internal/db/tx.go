@@ -10,8 +10,9 @@ import (
 
 // Tx is a database transaction with '?' placeholders rebound for the dialect.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx   *sql.Tx
+	db   *DB
+	conn *sql.Conn // the connection of an InTxSession transaction (CopyFrom); nil for InTx
 }
 
 // Querier is what both *DB and *Tx offer; read helpers take one so they can

@@ -1,0 +1,118 @@
+package registry_test
+
+import (
+	"bytes"
+	"testing"
+
+	"ncms/internal/apperr"
+	"ncms/internal/db"
+	"ncms/internal/db/dbtest"
+	"ncms/internal/importfile"
+	"ncms/internal/registry"
+)
+
+// largeImportPersons is several write chunks (COPY on PostgreSQL, made
+// copyChunk rows long for the test), so the write pass has written rows
+// when the last one turns out bad.
+const (
+	largeImportPersons = 3000
+	copyChunk          = 1000
+)
+
+// TestImportWritesWithCopy: the import's writer uses COPY in an
+// InTxSession transaction (the import's) on PostgreSQL, INSERTs on SQLite.
+func TestImportWritesWithCopy(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		err := d.InTxSession(t.Context(), nil, nil, func(tx *db.Tx) error {
+			if got, want := registry.WritesWithCopy(tx), d.Dialect() == db.Postgres; got != want {
+				t.Errorf("writes with COPY = %v, want %v", got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestImportLargeAllOrNothing: a large import whose file changes between
+// the checking and the writing pass fails on the last row, after most rows
+// were written, and leaves nothing behind (no area, household, person or
+// event, no audit row); the unchanged file then imports in full, every
+// person with one "registered" event and every household with its head.
+func TestImportLargeAllOrNothing(t *testing.T) {
+	defer registry.SetCopyRows(copyChunk)()
+	var gen bytes.Buffer
+	households, err := registry.GenerateHouseholdCSV(&gen, registry.GenerateOptions{Persons: largeImportPersons, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		tables := []string{"areas", "households", "persons", "person_events", "audit_log"}
+		before := map[string]int{}
+		for _, tb := range tables {
+			before[tb] = count(t, d, `SELECT COUNT(*) FROM `+tb)
+		}
+
+		data := bytes.Clone(gen.Bytes())
+		rd, err := importfile.Open(bytes.NewReader(data), "big.csv", importfile.Options{Columns: registry.HouseholdColumns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Once checked, the last row's household number changes to one the
+		// check never saw (same length: only that row reads differently).
+		last := bytes.LastIndexByte(bytes.TrimRight(data, "\r\n"), '\n') + 1
+		changed := false
+		opt := registry.ImportOptions{FileName: "big.csv", Progress: func(p registry.ImportProgress) {
+			if p.Phase == "validate" && p.Done && !changed {
+				data[last] = 'X'
+				changed = true
+			}
+		}}
+		res, err := w.s.ImportHouseholds(w.admin, rd, opt)
+		if !changed {
+			t.Fatal("the check pass never reported its end")
+		}
+		if e, ok := apperr.As(err); !ok || e.Code != "file_changed" {
+			t.Fatalf("import of a file changed between passes: %+v, %v; want file_changed", res, err)
+		}
+		for _, tb := range tables {
+			if n := count(t, d, `SELECT COUNT(*) FROM `+tb); n != before[tb] {
+				t.Errorf("%s: %d rows after the failed import, %d before", tb, n, before[tb])
+			}
+		}
+
+		data[last] = gen.Bytes()[last]
+		if err := rd.Reset(); err != nil {
+			t.Fatal(err)
+		}
+		res, err = w.s.ImportHouseholds(w.admin, rd, registry.ImportOptions{FileName: "big.csv"})
+		if err != nil || res.Imported != largeImportPersons || res.Households != households {
+			t.Fatalf("import: %+v, %v; want %d persons in %d households", res, err, largeImportPersons, households)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM persons`); n != largeImportPersons {
+			t.Errorf("persons = %d, want %d", n, largeImportPersons)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM households`); n != households {
+			t.Errorf("households = %d, want %d", n, households)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM person_events e JOIN persons p ON p.id = e.person_id
+			WHERE e.kind = 'registered' AND e.household_id = p.household_id`); n != largeImportPersons {
+			t.Errorf("registered events matching their person = %d, want %d", n, largeImportPersons)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM households h JOIN persons p ON p.id = h.head_person_id
+			WHERE p.household_id = h.id AND p.relation = '户主'`); n != households {
+			t.Errorf("households whose head is one of their members = %d, want %d", n, households)
+		}
+		// The last row of the file is a person of the register.
+		lastID := string(bytes.Split(data[last:], []byte(","))[5])
+		if n := count(t, d, `SELECT COUNT(*) FROM persons WHERE id_number = '`+lastID+`'`); n != 1 {
+			t.Errorf("person of the last row (%s): %d", lastID, n)
+		}
+		// The register goes on after the import.
+		if _, err := w.s.RegisterHousehold(w.admin, family(w.villA.ID, 900)); err != nil {
+			t.Fatalf("register after import: %v", err)
+		}
+	})
+}
