@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"ncms/internal/apperr"
@@ -113,6 +114,59 @@ func TestImportLargeAllOrNothing(t *testing.T) {
 		// The register goes on after the import.
 		if _, err := w.s.RegisterHousehold(w.admin, family(w.villA.ID, 900)); err != nil {
 			t.Fatalf("register after import: %v", err)
+		}
+	})
+}
+
+// TestImportConflictDuringWrite: someone registers the person of the
+// file's last row between the checking and the writing pass; the write
+// pass then fails on the ID number's uniqueness (on PostgreSQL inside a
+// COPY running beside the reading of the file) and leaves nothing of the
+// import behind.
+func TestImportConflictDuringWrite(t *testing.T) {
+	defer registry.SetCopyRows(copyChunk)()
+	var gen bytes.Buffer
+	if _, err := registry.GenerateHouseholdCSV(&gen, registry.GenerateOptions{Persons: largeImportPersons, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	data := gen.Bytes()
+	last := bytes.LastIndexByte(bytes.TrimRight(data, "\r\n"), '\n') + 1
+	lastID := string(bytes.Split(data[last:], []byte(","))[5])
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		rd, err := importfile.Open(bytes.NewReader(data), "big.csv", importfile.Options{Columns: registry.HouseholdColumns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var registered error = errors.New("not registered")
+		opt := registry.ImportOptions{FileName: "big.csv", Progress: func(p registry.ImportProgress) {
+			if p.Phase == "validate" && p.Done {
+				_, registered = w.s.RegisterHousehold(w.admin, registry.HouseholdInput{AreaID: w.villA.ID,
+					Members: []registry.PersonInput{{IDNumber: lastID, Name: "抢先登记", Relation: registry.Head}}})
+			}
+		}}
+		before := map[string]int{}
+		tables := []string{"areas", "households", "persons", "person_events"}
+		for _, tb := range tables {
+			before[tb] = count(t, d, `SELECT COUNT(*) FROM `+tb)
+		}
+		res, err := w.s.ImportHouseholds(w.admin, rd, opt)
+		if registered != nil {
+			t.Fatalf("registering between the passes: %v", registered)
+		}
+		if err == nil {
+			t.Fatalf("import with an ID number registered meanwhile succeeded: %+v", res)
+		}
+		t.Logf("import failed: %v", err)
+		// Only the household registered meanwhile was added.
+		added := map[string]int{"households": 1, "persons": 1, "person_events": 1}
+		for _, tb := range tables {
+			if n := count(t, d, `SELECT COUNT(*) FROM `+tb); n != before[tb]+added[tb] {
+				t.Errorf("%s: %d rows after the failed import, want %d", tb, n, before[tb]+added[tb])
+			}
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM persons WHERE id_number = '`+lastID+`' AND name = '抢先登记'`); n != 1 {
+			t.Errorf("the person registered meanwhile: %d rows", n)
 		}
 	})
 }

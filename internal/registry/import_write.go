@@ -48,13 +48,21 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 			return 0, err
 		}
 	}
-	if err := insertHouseholds(ctx, tx, p, hBase, pBase, now); err != nil {
+	w := startCopyWriter(ctx, tx) // PostgreSQL: COPY beside reading the file
+	defer w.stop(errCopyStopped)
+	if err := insertHouseholds(ctx, tx, w, p, hBase, pBase, now); err != nil {
 		return 0, err
 	}
-	if err := s.insertPersons(ctx, tx, rd, p, pBase, now, opt); err != nil {
+	if err := s.insertPersons(ctx, tx, w, rd, p, pBase, now, opt); err != nil {
+		return 0, err
+	}
+	if err := w.stop(nil); err != nil {
 		return 0, err
 	}
 	if err := createIndexes(ctx, tx, ixs); err != nil {
+		return 0, err
+	}
+	if err := analyzeImport(ctx, tx, p.rows); err != nil {
 		return 0, err
 	}
 	act, _ := actorOf(ctx)
@@ -65,8 +73,9 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 }
 
 // insertHouseholds writes every household with its preassigned id and head.
-func insertHouseholds(ctx context.Context, tx *db.Tx, p *importPlan, hBase, pBase int64, now string) error {
+func insertHouseholds(ctx context.Context, tx *db.Tx, w *copyWriter, p *importPlan, hBase, pBase int64, now string) error {
 	b := newBulkInsert(tx, "households", importHouseholdCols)
+	b.async(w)
 	defer b.close()
 	for i, h := range p.households {
 		h.id = hBase + int64(i)
@@ -80,8 +89,9 @@ func insertHouseholds(ctx context.Context, tx *db.Tx, p *importPlan, hBase, pBas
 }
 
 // insertPersons reads the file again and writes each person (id pBase +
-// its index) and a "registered" event.
-func (s *Service) insertPersons(ctx context.Context, tx *db.Tx, rd *importfile.Reader, p *importPlan, pBase int64, now string, opt ImportOptions) error {
+// its index) and a "registered" event. With a copyWriter, rows are only
+// queued: w.stop tells whether they were written.
+func (s *Service) insertPersons(ctx context.Context, tx *db.Tx, w *copyWriter, rd *importfile.Reader, p *importPlan, pBase int64, now string, opt ImportOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := rd.Reset(); err != nil {
@@ -92,6 +102,8 @@ func (s *Service) insertPersons(ctx context.Context, tx *db.Tx, rd *importfile.R
 	persons := newBulkInsert(tx, "persons", importPersonCols)
 	events := newBulkInsert(tx, "person_events", importEventCols)
 	events.before = persons.flush // events refer to persons
+	persons.async(w)
+	events.async(w)
 	defer persons.close()
 	defer events.close()
 	rep := newReporter(opt, "write", rd)
