@@ -67,6 +67,7 @@ func benchHIS(b *testing.B, phase string) {
 		defer pprof.StopCPUProfile()
 	}
 	b.ResetTimer()
+	cpu0, counts0 := cpuTime(), d.Counts()
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for w := 0; w < conc; w++ {
@@ -89,4 +90,6 @@ func benchHIS(b *testing.B, phase string) {
 		}()
 	}
 	wg.Wait()
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(d.Counts().Sub(counts0).Writes)/float64(b.N), "commits/op")
 }

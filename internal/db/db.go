@@ -50,6 +50,7 @@ type DB struct {
 	dsn     string
 	stmts   stmtCache     // SQLite: prepared statements by query text (stmtcache.go)
 	gate    chan struct{} // SQLite: one writer at a time in this process (gate.go)
+	group   groupCommit   // SQLite: write transactions sharing a commit (group.go)
 	// PostgreSQL: query text → text with $n placeholders (Rebind)
 	rebound  sync.Map
 	reboundN atomic.Int64

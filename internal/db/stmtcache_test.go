@@ -19,14 +19,17 @@ func TestStatementCache(t *testing.T) {
 		ctx := context.Background()
 		// Statements met inside the set-up's transactions are prepared in the
 		// background: wait until the count stops moving before taking the base.
+		// Under load (-race, a busy machine) one quiet poll was not enough:
+		// ask for 10 in a row (200 ms), for at most 10 s.
 		base := d.CachedStatements()
-		for i := 0; i < 50; i++ {
+		for i, quiet := 0, 0; i < 500 && quiet < 10; i++ {
 			time.Sleep(20 * time.Millisecond)
 			n := d.CachedStatements()
 			if n == base {
-				break
+				quiet++
+				continue
 			}
-			base = n
+			base, quiet = n, 0
 		}
 		for i := 0; i < 3; i++ {
 			if _, err := d.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, fmt.Sprint("sc", i), "v"); err != nil {

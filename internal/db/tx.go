@@ -13,6 +13,9 @@ type Tx struct {
 	tx   *sql.Tx
 	db   *DB
 	conn *sql.Conn // the connection of an InTxSession transaction (CopyFrom); nil for InTx
+	// shared: a group-commit transaction (group.go) whose statements
+	// must not be interrupted by one caller's cancellation.
+	shared bool
 }
 
 // Querier is what both *DB and *Tx offer; read helpers take one so they can
@@ -34,6 +37,7 @@ func (t *Tx) DB() *DB { return t.db }
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	t.db.counts.txStatements.Add(1)
+	ctx = t.ctx(ctx)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -43,6 +47,7 @@ func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	t.db.counts.txStatements.Add(1)
+	ctx = t.ctx(ctx)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -52,10 +57,20 @@ func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 // QueryRowContext runs a one-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	t.db.counts.txStatements.Add(1)
+	ctx = t.ctx(ctx)
 	if st := t.db.cachedInTx(q); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+}
+
+// ctx is the context a statement runs with: without cancellation in a
+// shared transaction.
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // InsertID runs an INSERT ... RETURNING id (both engines support RETURNING)

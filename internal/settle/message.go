@@ -76,12 +76,14 @@ func newMessage(inst int64, msgID, infno string, req any) message {
 // latest, its message row does; the transaction rolls back and the stored
 // response is returned in out (or msgid_reused / msgid_compensated). The
 // same path returns the winner's response to a concurrent duplicate.
-// A request nonce handed over with WithNonce is inserted first in the
+// On SQLite the transaction may share its commit with other messages
+// arriving at the same moment (db.InTxGroup); each still succeeds or fails
+// alone. A request nonce handed over with WithNonce is inserted first in the
 // transaction; a replayed nonce fails the transaction and is never
 // answered from the message row.
 func (s *Service) once(ctx context.Context, m message, out any, do func(tx *db.Tx) (effect, error)) error {
 	claim := nonceOf(ctx)
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.db.InTxGroup(ctx, func(tx *db.Tx) error {
 		if claim.Pending() { // the request's nonce, first: a replayed one changes nothing
 			if err := claim.Insert(ctx, tx); err != nil {
 				return err

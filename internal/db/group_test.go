@@ -1,0 +1,214 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"ncms/internal/db"
+	"ncms/internal/db/dbtest"
+)
+
+// groupTable is a scratch table for the group-commit tests.
+func groupTable(t *testing.T, d *db.DB) {
+	t.Helper()
+	if _, err := d.ExecContext(context.Background(), `CREATE TABLE group_probe (k TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = d.ExecContext(context.Background(), `DROP TABLE group_probe`) })
+}
+
+func probeKeys(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	rows, err := d.QueryContext(context.Background(), `SELECT k FROM group_probe ORDER BY k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestInTxGroupEachAlone: callers that share a commit still succeed or
+// fail alone — a failing caller's writes (made before it failed) are
+// gone, a panicking caller panics in its own goroutine, a caller whose
+// context is done is not run, and every other caller's write is there.
+// On SQLite the callers queued behind a busy writer share one commit.
+func TestInTxGroupEachAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		groupTable(t, d)
+		ctx := context.Background()
+		insert := func(k string) func(tx *db.Tx) error {
+			return func(tx *db.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO group_probe (k, n) VALUES (?, 1)`, k)
+				return err
+			}
+		}
+		// A first writer holds the write transaction until the others queue.
+		hold, held := make(chan struct{}), make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- d.InTxGroup(ctx, func(tx *db.Tx) error {
+				err := insert("a0")(tx)
+				close(held)
+				<-hold
+				return err
+			})
+		}()
+		<-held
+		before := d.Counts()
+		errBoom := errors.New("boom")
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		type outcome struct {
+			name     string
+			err      error
+			panicked any
+		}
+		calls := map[string]func(tx *db.Tx) error{
+			"ok1": insert("b1"),
+			"ok2": insert("b2"),
+			"ok3": insert("b3"),
+			"fails": func(tx *db.Tx) error { // writes, then fails: its row must not stay
+				if err := insert("x-fails")(tx); err != nil {
+					return err
+				}
+				return errBoom
+			},
+			"panics": func(tx *db.Tx) error {
+				if err := insert("x-panics")(tx); err != nil {
+					return err
+				}
+				panic("panic in a grouped transaction")
+			},
+		}
+		calls["duplicate"] = func(tx *db.Tx) error { // a constraint error after a write of its own
+			if err := insert("x-dup")(tx); err != nil {
+				return err
+			}
+			return insert("a0")(tx) // the held writer's key: unique violation
+		}
+		results := make(chan outcome, len(calls)+1)
+		var wg sync.WaitGroup
+		for name, fn := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() {
+					if p := recover(); p != nil {
+						results <- outcome{name: name, panicked: p}
+					}
+				}()
+				results <- outcome{name: name, err: d.InTxGroup(ctx, fn)}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results <- outcome{name: "cancelled", err: d.InTxGroup(cancelled, insert("x-cancelled"))}
+		}()
+		time.Sleep(200 * time.Millisecond) // let them all queue behind the held writer
+		close(hold)
+		if err := <-first; err != nil {
+			t.Fatalf("held writer: %v", err)
+		}
+		wg.Wait()
+		close(results)
+		got := map[string]outcome{}
+		for r := range results {
+			got[r.name] = r
+		}
+		for _, name := range []string{"ok1", "ok2", "ok3"} {
+			if r := got[name]; r.err != nil || r.panicked != nil {
+				t.Errorf("%s: err %v, panic %v; want success", name, r.err, r.panicked)
+			}
+		}
+		if r := got["fails"]; !errors.Is(r.err, errBoom) {
+			t.Errorf("fails: err %v, want boom", r.err)
+		}
+		if r := got["duplicate"]; r.err == nil {
+			t.Error("duplicate: no error for a unique violation")
+		}
+		if r := got["panics"]; fmt.Sprint(r.panicked) != "panic in a grouped transaction" {
+			t.Errorf("panics: panic %v, err %v; want the panic re-raised in its caller", r.panicked, r.err)
+		}
+		if r := got["cancelled"]; !errors.Is(r.err, context.Canceled) {
+			t.Errorf("cancelled: err %v, want context.Canceled", r.err)
+		}
+		want := []string{"a0", "b1", "b2", "b3"}
+		keys := probeKeys(t, d)
+		sort.Strings(keys)
+		if fmt.Sprint(keys) != fmt.Sprint(want) {
+			t.Errorf("rows after the batch: %v, want %v (no row of a failed, panicked or cancelled caller)", keys, want)
+		}
+		if d.Dialect() == db.SQLite {
+			// The held writer's own commit, then one shared commit for
+			// everything queued behind it (at most maxGroup = 16 callers).
+			if w := d.Counts().Sub(before).Writes; w != 2 {
+				t.Errorf("%d commits for 1 + %d queued writers, want 2 (the queued ones share one)", w, len(calls)+1)
+			}
+		}
+	})
+}
+
+// TestInTxGroupConcurrentCounter: many writers incrementing one counter
+// through InTxGroup, some failing after their increment: the counter ends
+// at exactly the number of successful calls.
+func TestInTxGroupConcurrentCounter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		groupTable(t, d)
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `INSERT INTO group_probe (k, n) VALUES ('counter', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		const workers, each = 8, 40
+		var mu sync.Mutex
+		succeeded := 0
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					fail := (w+i)%5 == 0
+					err := d.InTxGroup(ctx, func(tx *db.Tx) error {
+						if _, err := tx.ExecContext(ctx, `UPDATE group_probe SET n = n + 1 WHERE k = 'counter'`); err != nil {
+							return err
+						}
+						if fail {
+							return errors.New("refused after the increment")
+						}
+						return nil
+					})
+					if (err == nil) == fail {
+						t.Errorf("worker %d call %d: err %v, fail %v", w, i, err, fail)
+					}
+					if err == nil {
+						mu.Lock()
+						succeeded++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT n FROM group_probe WHERE k = 'counter'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != succeeded {
+			t.Errorf("counter %d, want %d successful increments", n, succeeded)
+		}
+	})
+}
