@@ -15,8 +15,7 @@ func (c *calc) basic() {
 	}
 	pay = money.Min(money.Max2(0, pay), c.room())
 	c.r.Basic = pay
-	c.consume(pay)
-	c.recordCaps(pay)
+	c.consume(pay) // finish records pay in the pools of the caps used
 	fp := c.fund(FundBasic, "基本医疗保险统筹基金", "basic", rule, pay, limit)
 	fp.InScope = c.r.InScope
 	if c.tr {
@@ -137,7 +136,7 @@ func (c *calc) deductible() money.Fen {
 	ded := money.Min(due, inscope)
 	c.r.Deductible = ded
 	if row.PerYear {
-		c.dp.add(row.Group, ded)
+		c.dedGroup = row.Group // finish records ded in this pool
 	}
 	if c.tr {
 		per, perEn := "每次", "per admission"

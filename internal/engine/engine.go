@@ -24,22 +24,23 @@ type calc struct {
 	kind *scheme.Kind
 	f    scheme.Facts
 
-	bIn, bPre, bOut money.Fen // what the patient still bears, by part
-	paid            money.Fen // paid by funds and the hospital so far
-	dp, hp          deltaPools
-	uses            [scheme.MaxCapNames]capUse // caps applied to this visit
+	bIn, bPre, bOut money.Fen                  // what the patient still bears, by part
+	paid            money.Fen                  // paid by funds and the hospital so far
+	dedGroup        string                     // pool of a per-year deductible applied (r.Deductible)
+	uses            [scheme.MaxCapNames]capUse // caps applied to this visit (they take r.Basic)
 	nuses           int
 	catBase         money.Fen // this visit's addition to the catastrophic base
 	backstopOwn     money.Fen // this visit's addition to the backstop's yearly own share
 	traceFrom       int       // first trace step of the current fund
 }
 
-// work holds a Result and the pool buffers its year-to-date deltas use, in
-// one allocation.
+// work is the Result and room for the pools of its four year-to-date values
+// (Delta, YTD, HouseholdDelta, HouseholdYTD), in one allocation. With four
+// funds inline (Result.funds) and 11 pools it stays within the 1536-byte
+// size class; pools that do not fit are allocated (poolBuf).
 type work struct {
 	r     Result
-	pbuf  [6]Pool
-	hpbuf [2]Pool
+	pools [11]Pool
 }
 
 // Calculate settles one visit. It returns an *apperr.Error for invalid input
@@ -49,7 +50,6 @@ type work struct {
 func Calculate(s *scheme.Scheme, in *Input, opt Options) (*Result, error) {
 	w := &work{}
 	c := &calc{s: s, in: in, r: &w.r, tr: opt.Trace}
-	c.dp.p, c.hp.p = w.pbuf[:0], w.hpbuf[:0]
 	w.r.Funds = w.r.funds[:0]
 	if err := in.Validate(); err != nil {
 		return nil, err

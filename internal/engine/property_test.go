@@ -215,7 +215,8 @@ func TestPropertyLineOrderIndependent(t *testing.T) {
 		for _, f := range r2.Funds {
 			b.Funds = append(b.Funds, FundPay{Type: f.Type, Pay: f.Pay, Limit: f.Limit, InScope: f.InScope})
 		}
-		a.funds, b.funds = [5]FundPay{}, [5]FundPay{}
+		clear(a.funds[:])
+		clear(b.funds[:])
 		if !reflect.DeepEqual(a, b) {
 			t.Fatalf("%s: result depends on line order:\n%+v\n%+v", s.ID, a, b)
 		}

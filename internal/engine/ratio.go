@@ -223,14 +223,3 @@ func (c *calc) capKey(cp *scheme.Cap) capUse {
 	}
 	return capUse{key: cp.Key}
 }
-
-// recordCaps adds the final payment to every cap pool used.
-func (c *calc) recordCaps(pay money.Fen) {
-	for _, u := range c.uses[:c.nuses] {
-		if u.household {
-			c.hp.add(u.key, pay)
-		} else {
-			c.dp.add(u.key, pay)
-		}
-	}
-}

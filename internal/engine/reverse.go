@@ -24,7 +24,7 @@ func Reverse(r *Result, cur, household YTD) *Result {
 		f.InScope, f.Limit, f.Pay = -f.InScope, -f.Limit, -f.Pay
 		out.Funds[i] = f
 	}
-	out.funds = [5]FundPay{}
+	clear(out.funds[:])
 	out.Delta = r.Delta.Neg()
 	out.HouseholdDelta = r.HouseholdDelta.Neg()
 	out.YTD = cur.Add(out.Delta)

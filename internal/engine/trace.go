@@ -96,13 +96,52 @@ func (c *calc) finish(w *work) {
 	if c.kind.Admission {
 		d.Admissions, d.AdmissionCost = 1, r.MedFee
 	}
-	c.dp.add(c.kind.CostKey, r.MedFee)
-	c.dp.add(c.kind.PaidKey, r.Basic)
-	if c.kind.Certificate != "" && in.Visit.Disease != "" { // e.g. chronic-disease payments per disease
-		c.dp.add(c.kind.PaidKey+"#"+in.Visit.Disease, r.Basic)
+	pb := poolBuf{free: w.pools[:]}
+	r.Delta = YTD{Totals: d, Pools: c.personPools(&pb)}
+	r.HouseholdDelta = YTD{Pools: c.householdPools(&pb)}
+	r.YTD = YTD{Totals: in.YTD.Totals.add(d, 1), Pools: pb.add(in.YTD.Pools, r.Delta.Pools)}
+	r.HouseholdYTD = YTD{Totals: in.Household.Totals, Pools: pb.add(in.Household.Pools, r.HouseholdDelta.Pools)}
+}
+
+// personPools returns the changes of the person's pools: the per-year
+// deductible, the caps used (by the basic payment), and the kind's cost and
+// paid totals.
+func (c *calc) personPools(pb *poolBuf) Pools {
+	r := c.r
+	dp := deltaPools{pb.next(c.nuses + 4)} // every add below fits
+	if c.dedGroup != "" {
+		dp.add(c.dedGroup, r.Deductible)
 	}
-	r.Delta = YTD{Totals: d, Pools: c.dp.done()}
-	r.YTD = in.YTD.Add(r.Delta)
-	r.HouseholdDelta = YTD{Pools: c.hp.done()}
-	r.HouseholdYTD = in.Household.Add(r.HouseholdDelta)
+	for _, u := range c.uses[:c.nuses] {
+		if !u.household {
+			dp.add(u.key, r.Basic)
+		}
+	}
+	dp.add(c.kind.CostKey, r.MedFee)
+	dp.add(c.kind.PaidKey, r.Basic)
+	if c.kind.Certificate != "" && c.in.Visit.Disease != "" { // e.g. chronic-disease payments per disease
+		dp.add(c.kind.PaidKey+"#"+c.in.Visit.Disease, r.Basic)
+	}
+	return pb.keep(dp.done())
+}
+
+// householdPools returns the changes of the household's pools: its caps
+// used by the basic payment.
+func (c *calc) householdPools(pb *poolBuf) Pools {
+	n := 0
+	for _, u := range c.uses[:c.nuses] {
+		if u.household {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	hp := deltaPools{pb.next(n)}
+	for _, u := range c.uses[:c.nuses] {
+		if u.household {
+			hp.add(u.key, c.r.Basic)
+		}
+	}
+	return pb.keep(hp.done())
 }

@@ -170,5 +170,5 @@ type Result struct {
 	HouseholdYTD   YTD       `json:"household_ytd"`
 	Trace          []Step    `json:"trace,omitempty"`
 
-	funds [5]FundPay // backing store for Funds
+	funds [4]FundPay // backing store for Funds (a fifth, public health after all four layers, is appended)
 }

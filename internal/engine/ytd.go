@@ -127,7 +127,12 @@ func mergePools(a, b Pools, sign money.Fen) Pools {
 	if len(b) == 0 {
 		return a // a is never modified in place, so sharing is safe
 	}
-	out := make(Pools, 0, len(a)+len(b))
+	return appendMerged(make(Pools, 0, len(a)+len(b)), a, b, sign)
+}
+
+// appendMerged appends a + sign×b (both sorted) to out, sorted and without
+// zeros.
+func appendMerged(out, a, b Pools, sign money.Fen) Pools {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
@@ -150,7 +155,42 @@ func mergePools(a, b Pools, sign money.Fen) Pools {
 	return out
 }
 
-// deltaPools collects pool changes during one calculation (few entries).
+// poolBuf hands out pieces of a Result's inline pool buffer (work.pools) so
+// that the pools of its year-to-date values need no allocation of their own.
+// Every piece kept is capped at its length, so appending to one never
+// overwrites another; a piece that does not fit is allocated instead.
+type poolBuf struct {
+	free []Pool
+	lent bool // the slice last returned by next is in free
+}
+
+// next returns an empty slice with room for n pools, in the buffer when they fit.
+func (pb *poolBuf) next(n int) Pools {
+	pb.lent = n <= len(pb.free)
+	if !pb.lent {
+		return make(Pools, 0, n)
+	}
+	return pb.free[:0:n]
+}
+
+// keep takes p, built by appending at most n pools to next(n), out of the
+// buffer and returns it capped at its length.
+func (pb *poolBuf) keep(p Pools) Pools {
+	if pb.lent {
+		pb.free, pb.lent = pb.free[len(p):], false
+	}
+	return p[:len(p):len(p)]
+}
+
+// add returns a + d like mergePools(a, d, 1), in the buffer when it fits.
+func (pb *poolBuf) add(a, d Pools) Pools {
+	if len(d) == 0 {
+		return a // a is never modified in place, so sharing is safe
+	}
+	return pb.keep(appendMerged(pb.next(len(a)+len(d)), a, d, 1))
+}
+
+// deltaPools collects the pool changes of one calculation (few entries).
 type deltaPools struct{ p Pools }
 
 func (d *deltaPools) add(key string, v money.Fen) {
@@ -173,7 +213,7 @@ func (d *deltaPools) add(key string, v money.Fen) {
 	d.p[i] = Pool{key, v}
 }
 
-// done returns the pools without zero entries.
+// done returns the pools without zero entries (nil when none is left).
 func (d *deltaPools) done() Pools {
 	out := d.p[:0]
 	for _, x := range d.p {
