@@ -90,3 +90,23 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	t.Logf("\n%s", txt.String())
 }
+
+// TestBackendTitle: the database is found in PostgreSQL's process titles
+// with and without a cluster name, and not in other processes' titles.
+func TestBackendTitle(t *testing.T) {
+	for _, c := range []struct {
+		title string
+		want  bool
+	}{
+		{"postgres: 15/main: postgres ncms_bench 127.0.0.1(5432) idle", true},
+		{"postgres: postgres ncms_bench 127.0.0.1(5432) idle in transaction", true},
+		{"postgres: 15/main: postgres ncms_bench_other 127.0.0.1(5432) idle", false},
+		{"postgres: 15/main: checkpointer", false},
+		{"postgres: 15/main: postgres test 127.0.0.1(5432) idle", false},
+		{"/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", false},
+	} {
+		if got := titleNames(c.title, "ncms_bench"); got != c.want {
+			t.Errorf("titleNames(%q) = %v, want %v", c.title, got, c.want)
+		}
+	}
+}

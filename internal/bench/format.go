@@ -167,14 +167,16 @@ func (r *Report) Markdown(w io.Writer) {
 	if len(r.PgBench) > 0 || r.PgNote != "" {
 		fmt.Fprintf(w, "Ceiling, PostgreSQL: `%s`.\n\n", r.PgNote)
 		if len(r.PgBench) > 0 {
-			fmt.Fprintln(w, "| clients | pgbench tps | latency avg ms | ncms 2207/s (settle phase) | ratio | ncms visits/s | ratio |")
-			fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+			fmt.Fprintln(w, "| clients | pgbench tps | latency avg ms | CPU ms / tx: server + pgbench | ncms 2207/s (settle phase) | ratio | CPU ms / 2207: server + ncms | ncms visits/s | ratio |")
+			fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 			for _, p := range r.PgBench {
 				s, v := r.find("postgres", "settle", p.Clients), r.find("postgres", "visit", p.Clients)
-				fmt.Fprintf(w, "| %d | %s | %.1f | %s | %.0f %% | %s | %.0f %% |\n", p.Clients, thousands(p.TPS), p.LatencyMS,
-					thousands(s), pct(s, p.TPS), thousands(v), pct(v, p.TPS))
+				fmt.Fprintf(w, "| %d | %s | %.1f | %s | %s | %.0f %% | %s | %s | %.0f %% |\n", p.Clients, thousands(p.TPS), p.LatencyMS,
+					cpuPair(p.ServerCPUms, p.ClientCPUms), thousands(s), pct(s, p.TPS), cpuPair(r.figure("postgres", "settle", p.Clients)),
+					thousands(v), pct(v, p.TPS))
 			}
 			fmt.Fprintln(w)
+			r.pgCPUBound(w)
 		}
 	}
 	if cpu := r.cpuAt("sqlite", "settle"); cpu > 0 {
@@ -212,4 +214,45 @@ func thousands(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// cpuPair prints "server + client" CPU milliseconds, or "—" unmeasured.
+func cpuPair(server, client float64) string {
+	if server == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f + %.2f", server, client)
+}
+
+// figure returns the server and ncms CPU ms per settlement of one HIS figure.
+func (r *Report) figure(engine, phase string, conc int) (server, ncms float64) {
+	for _, f := range r.HIS {
+		if f.Engine == engine && f.Phase == phase && f.Concurrency == conc {
+			return f.ServerCPUms, f.CPUms
+		}
+	}
+	return 0, 0
+}
+
+// pgCPUBound says what the PostgreSQL ratio target asks of this machine's
+// cores: the CPU a 2207 costs (server + ncms, HIS clients included) at
+// half pgbench's best rate, against the cores there are.
+func (r *Report) pgCPUBound(w io.Writer) {
+	var best PgBenchRow
+	for _, p := range r.PgBench {
+		if p.TPS > best.TPS {
+			best = p
+		}
+	}
+	server, ncms := r.figure("postgres", "settle", best.Clients)
+	if server == 0 || best.TPS == 0 {
+		return
+	}
+	per := server + ncms
+	fmt.Fprintf(w, "At %d clients a 2207 costs %.2f ms of CPU in the PostgreSQL server and %.2f ms in ncms (HTTP, signature, engine, "+
+		"driver; the HIS clients included), %.2f ms in all, against %.2f ms for a pgbench transaction (server + pgbench). "+
+		"50 %% of pgbench's best rate (%s tps at %d clients) is %s 2207/s, which at %.2f ms each needs **%.1f cores** of CPU; "+
+		"this machine has %d, shared by both. With every core busy, a 2207 at this cost runs at most %s/s.\n\n",
+		best.Clients, server, ncms, per, best.ServerCPUms+best.ClientCPUms, thousands(best.TPS), best.Clients,
+		thousands(best.TPS/2), per, best.TPS/2*per/1000, r.Machine.Cores, thousands(float64(r.Machine.Cores)*1000/per))
 }

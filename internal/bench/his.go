@@ -22,13 +22,17 @@ import (
 
 // HISFigure is one engine × phase × concurrency: medians over the runs.
 type HISFigure struct {
-	Engine      string    `json:"engine"` // sqlite, postgres
-	Phase       string    `json:"phase"`  // visit: 2201+2204+2207 per visit; settle: 2207 alone on visits prepared beforehand
-	Concurrency int       `json:"concurrency"`
-	PerSecond   float64   `json:"settlements_per_s"` // settlements (= visits in phase visit) per second
-	Settle      Lat       `json:"settle_ms"`         // the 2207 call
-	Visit       *Lat      `json:"visit_ms,omitempty"`
-	CPUms       float64   `json:"cpu_ms"` // CPU time of this process (server and HIS clients) per settlement
+	Engine      string  `json:"engine"` // sqlite, postgres
+	Phase       string  `json:"phase"`  // visit: 2201+2204+2207 per visit; settle: 2207 alone on visits prepared beforehand
+	Concurrency int     `json:"concurrency"`
+	PerSecond   float64 `json:"settlements_per_s"` // settlements (= visits in phase visit) per second
+	Settle      Lat     `json:"settle_ms"`         // the 2207 call
+	Visit       *Lat    `json:"visit_ms,omitempty"`
+	CPUms       float64 `json:"cpu_ms"` // CPU time of this process (server and HIS clients) per settlement
+	// ServerCPUms is the CPU time per settlement of the PostgreSQL backends
+	// serving the database
+	// (0: SQLite, or the server is not on this machine; pgcpu.go).
+	ServerCPUms float64   `json:"server_cpu_ms,omitempty"`
 	Count       int       `json:"count"`  // settlements in the median run
 	Errors      int       `json:"errors"` // failed calls over all runs
 	RunsPerS    []float64 `json:"runs_per_s"`
@@ -98,10 +102,18 @@ func runHIS(ctx context.Context, opt Options, engine, dsn string) ([]HISFigure, 
 		return nil, err
 	}
 	defer srv.close()
-	l := &load{opt: opt, srv: srv, c: c, day: time.Now().In(his.China).Format("2006-01-02")}
+	l := &load{opt: opt, srv: srv, c: c, day: time.Now().In(his.China).Format("2006-01-02"), pg: pgDSN(engine, dsn)}
 	// warm up: connections, caches, the scheme parse
 	if _, err := l.phase(ctx, "visit", 4, opt.Duration/5+100*time.Millisecond); err != nil {
 		return nil, err
+	}
+	if d.Dialect() == db.Postgres {
+		// Statistics on the warmed-up county, as autovacuum would have them
+		// on a production server (the CI machine's server runs with
+		// autovacuum off; without statistics the planner guesses).
+		if _, err := d.ExecContext(ctx, `ANALYZE`); err != nil {
+			return nil, err
+		}
 	}
 	var out []HISFigure
 	for _, phase := range []string{"visit", "settle"} {
@@ -122,6 +134,14 @@ func runHIS(ctx context.Context, opt Options, engine, dsn string) ([]HISFigure, 
 	return out, nil
 }
 
+// pgDSN is dsn on PostgreSQL, else empty.
+func pgDSN(engine, dsn string) string {
+	if engine == "postgres" {
+		return dsn
+	}
+	return ""
+}
+
 // load drives the HIS interface.
 type load struct {
 	opt Options
@@ -129,12 +149,14 @@ type load struct {
 	c   *county
 	day string
 	seq atomic.Int64 // ipt_otp_no
+	pg  string       // on PostgreSQL, the DSN: the backends' CPU is measured too
 }
 
 // phaseResult is one timed phase.
 type phaseResult struct {
 	elapsed time.Duration
 	cpu     time.Duration // user + system time of the process
+	server  time.Duration // the local PostgreSQL server's CPU time (0: not measured)
 	count   int
 	errors  int
 	settle  durations
@@ -166,6 +188,10 @@ func (l *load) phase(ctx context.Context, phase string, conc int, d time.Duratio
 	var wg sync.WaitGroup
 	var firstErr error
 	cpu0 := cpuTime()
+	var sampler *cpuSampler
+	if l.pg != "" {
+		sampler = sampleServerCPU(l.pg)
+	}
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := 0; w < conc; w++ {
@@ -219,6 +245,7 @@ func (l *load) phase(ctx context.Context, phase string, conc int, d time.Duratio
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.cpu = cpuTime() - cpu0
+	res.server, _ = sampler.end()
 	res.settle.sort()
 	res.visit.sort()
 	if res.count == 0 && firstErr != nil {
@@ -342,11 +369,14 @@ func call(ctx context.Context, c *his.Client, infno string, input any) (json.Raw
 // the medians of each figure over the runs.
 func summarize(engine, phase string, conc int, runs []*phaseResult) HISFigure {
 	f := HISFigure{Engine: engine, Phase: phase, Concurrency: conc}
-	var rates, cpus, p50, p95, p99, v50, v95, v99 []float64
+	var rates, cpus, servers, p50, p95, p99, v50, v95, v99 []float64
 	for _, r := range runs {
 		rates = append(rates, r.perSecond())
 		if r.count > 0 {
 			cpus = append(cpus, ms(r.cpu)/float64(r.count))
+			if r.server > 0 {
+				servers = append(servers, ms(r.server)/float64(r.count))
+			}
 		}
 		f.Errors += r.errors
 		r.settle.sort()
@@ -359,6 +389,9 @@ func summarize(engine, phase string, conc int, runs []*phaseResult) HISFigure {
 	f.RunsPerS = rates
 	f.PerSecond = median(rates)
 	f.CPUms = median(cpus)
+	if len(servers) > 0 {
+		f.ServerCPUms = median(servers)
+	}
 	f.Count = runs[medianIndex(rates)].count
 	f.Settle = Lat{median(p50), median(p95), median(p99)}
 	if len(v50) > 0 {

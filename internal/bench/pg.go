@@ -22,6 +22,10 @@ type PgBenchRow struct {
 	TPS       float64   `json:"tps"`
 	LatencyMS float64   `json:"latency_avg_ms"`
 	RunsTPS   []float64 `json:"runs_tps"`
+	// CPU per transaction: the local PostgreSQL server's (0: not
+	// measured, pgcpu.go) and the pgbench process's own.
+	ServerCPUms float64 `json:"server_cpu_ms,omitempty"`
+	ClientCPUms float64 `json:"client_cpu_ms,omitempty"`
 }
 
 // pgServer is the PostgreSQL server named by --pg.
@@ -78,6 +82,7 @@ func pgbenchPath(opt Options) string {
 
 var (
 	tpsRE = regexp.MustCompile(`tps = ([0-9.]+)`)
+	txRE  = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
 	latRE = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
 )
 
@@ -108,12 +113,16 @@ func (s *pgServer) pgbench(ctx context.Context, opt Options) ([]PgBenchRow, stri
 	if m := u.Query().Get("sslmode"); m != "" {
 		env = append(env, "PGSSLMODE="+m)
 	}
+	var clientCPU time.Duration // of the last run
 	run := func(args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = env
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
+		if cmd.ProcessState != nil {
+			clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
 		return out.String(), err
 	}
 	fmt.Fprintf(opt.Log, "pgbench: -i -s %d\n", opt.PgScale)
@@ -124,9 +133,11 @@ func (s *pgServer) pgbench(ctx context.Context, opt Options) ([]PgBenchRow, stri
 	var rows []PgBenchRow
 	for _, c := range opt.Concurrency {
 		row := PgBenchRow{Clients: c}
-		var lats []float64
+		var lats, servers, clients []float64
 		for r := 0; r < opt.Runs; r++ {
+			sampler := sampleServerCPU(dsn)
 			out, err := run("-b", "tpcb-like", "-n", "-c", strconv.Itoa(c), "-j", strconv.Itoa(min(2, c)), "-T", strconv.Itoa(secs))
+			server, measured := sampler.end()
 			m := tpsRE.FindStringSubmatch(out)
 			if err != nil || m == nil {
 				return rows, fmt.Sprintf("pgbench -c %d failed: %v: %s", c, err, lastLine(out))
@@ -137,9 +148,18 @@ func (s *pgServer) pgbench(ctx context.Context, opt Options) ([]PgBenchRow, stri
 				v, _ := strconv.ParseFloat(l[1], 64)
 				lats = append(lats, v)
 			}
+			if t := txRE.FindStringSubmatch(out); t != nil {
+				if n, _ := strconv.ParseFloat(t[1], 64); n > 0 {
+					clients = append(clients, ms(clientCPU)/n)
+					if measured {
+						servers = append(servers, ms(server)/n)
+					}
+				}
+			}
 			fmt.Fprintf(opt.Log, "pgbench tpcb-like -c %d run %d: %.0f tps\n", c, r+1, tps)
 		}
 		row.TPS, row.LatencyMS = median(row.RunsTPS), median(lats)
+		row.ServerCPUms, row.ClientCPUms = median(servers), median(clients)
 		rows = append(rows, row)
 	}
 	return rows, fmt.Sprintf("%s -b tpcb-like -n -c N -j min(2,N) -T %d on a scratch database initialized with -i -s %d", filepath.Base(bin), secs, opt.PgScale)
