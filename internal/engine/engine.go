@@ -35,12 +35,14 @@ type calc struct {
 }
 
 // work is the Result and room for the pools of its four year-to-date values
-// (Delta, YTD, HouseholdDelta, HouseholdYTD), in one allocation. With four
-// funds inline (Result.funds) and 11 pools it stays within the 1536-byte
-// size class; pools that do not fit are allocated (poolBuf).
+// (Delta, YTD, HouseholdDelta, HouseholdYTD), in one allocation. Its size
+// matters: with four funds inline (Result.funds) and 6 pools it stays within
+// the 1408-byte size class, whose spans hold 11 objects (the 1536-byte class
+// holds 5 a span, so the allocator would refill more than twice as often).
+// Pools that do not fit are allocated (poolBuf).
 type work struct {
 	r     Result
-	pools [11]Pool
+	pools [6]Pool
 }
 
 // Calculate settles one visit. It returns an *apperr.Error for invalid input

@@ -27,10 +27,19 @@ func (c *calc) joinTrace(layer string) string {
 	return b.String()
 }
 
-// fund appends one setldetail entry.
+// fund appends one setldetail entry. Within the inline backing store the
+// entry is still zero, so only the fields given are written (no copy of a
+// whole FundPay into the heap).
 func (c *calc) fund(typ, name, layer, rule string, pay, limit money.Fen) *FundPay {
-	c.r.Funds = append(c.r.Funds, FundPay{Type: typ, Name: name, Layer: layer, Rule: rule, Pay: pay, Limit: limit})
-	return &c.r.Funds[len(c.r.Funds)-1]
+	n := len(c.r.Funds)
+	if n < cap(c.r.Funds) {
+		c.r.Funds = c.r.Funds[:n+1]
+	} else {
+		c.r.Funds = append(c.r.Funds, FundPay{})
+	}
+	fp := &c.r.Funds[n]
+	fp.Type, fp.Name, fp.Layer, fp.Rule, fp.Pay, fp.Limit = typ, name, layer, rule, pay, limit
+	return fp
 }
 
 // traceLines explains the line split.
@@ -108,7 +117,7 @@ func (c *calc) finish(w *work) {
 // paid totals.
 func (c *calc) personPools(pb *poolBuf) Pools {
 	r := c.r
-	dp := deltaPools{pb.next(c.nuses + 4)} // every add below fits
+	dp := deltaPools{pb.start()}
 	if c.dedGroup != "" {
 		dp.add(c.dedGroup, r.Deductible)
 	}
@@ -122,26 +131,17 @@ func (c *calc) personPools(pb *poolBuf) Pools {
 	if c.kind.Certificate != "" && c.in.Visit.Disease != "" { // e.g. chronic-disease payments per disease
 		dp.add(c.kind.PaidKey+"#"+c.in.Visit.Disease, r.Basic)
 	}
-	return pb.keep(dp.done())
+	return pb.take(dp.done())
 }
 
 // householdPools returns the changes of the household's pools: its caps
 // used by the basic payment.
 func (c *calc) householdPools(pb *poolBuf) Pools {
-	n := 0
-	for _, u := range c.uses[:c.nuses] {
-		if u.household {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	hp := deltaPools{pb.next(n)}
+	hp := deltaPools{pb.start()}
 	for _, u := range c.uses[:c.nuses] {
 		if u.household {
 			hp.add(u.key, c.r.Basic)
 		}
 	}
-	return pb.keep(hp.done())
+	return pb.take(hp.done())
 }

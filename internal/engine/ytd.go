@@ -157,27 +157,20 @@ func appendMerged(out, a, b Pools, sign money.Fen) Pools {
 
 // poolBuf hands out pieces of a Result's inline pool buffer (work.pools) so
 // that the pools of its year-to-date values need no allocation of their own.
-// Every piece kept is capped at its length, so appending to one never
-// overwrites another; a piece that does not fit is allocated instead.
-type poolBuf struct {
-	free []Pool
-	lent bool // the slice last returned by next is in free
-}
+// A piece is built by appending to start(); when it outgrows the buffer,
+// append moves it to the heap as usual. Every piece is capped at its length,
+// so appending to one never overwrites another.
+type poolBuf struct{ free []Pool }
 
-// next returns an empty slice with room for n pools, in the buffer when they fit.
-func (pb *poolBuf) next(n int) Pools {
-	pb.lent = n <= len(pb.free)
-	if !pb.lent {
-		return make(Pools, 0, n)
-	}
-	return pb.free[:0:n]
-}
+// start returns an empty slice over the free part of the buffer.
+func (pb *poolBuf) start() Pools { return pb.free[:0] }
 
-// keep takes p, built by appending at most n pools to next(n), out of the
-// buffer and returns it capped at its length.
-func (pb *poolBuf) keep(p Pools) Pools {
-	if pb.lent {
-		pb.free, pb.lent = pb.free[len(p):], false
+// take returns p, built on start(), capped at its length, and takes it out
+// of the buffer when it is still there (longer than the free part, append
+// has moved it).
+func (pb *poolBuf) take(p Pools) Pools {
+	if len(p) <= len(pb.free) {
+		pb.free = pb.free[len(p):]
 	}
 	return p[:len(p):len(p)]
 }
@@ -187,7 +180,7 @@ func (pb *poolBuf) add(a, d Pools) Pools {
 	if len(d) == 0 {
 		return a // a is never modified in place, so sharing is safe
 	}
-	return pb.keep(appendMerged(pb.next(len(a)+len(d)), a, d, 1))
+	return pb.take(appendMerged(pb.start(), a, d, 1))
 }
 
 // deltaPools collects the pool changes of one calculation (few entries).
