@@ -158,38 +158,54 @@ func lineTotal(l *Line) (money.Fen, error) {
 	return total, nil
 }
 
-// classify splits every line and sums the parts into the result.
+// classify splits every line and sums the parts into the result (in locals:
+// the sums stay in registers instead of being written to the Result on
+// every line).
 func (c *calc) classify() error {
 	in, r := c.in, c.r
 	if len(in.Lines) > MaxLines {
 		return apperr.Field("lines", "too_many", "明细超过"+strconv.Itoa(MaxLines)+"行", "more than "+strconv.Itoa(MaxLines)+" lines")
 	}
-	var earliest civil.Date
-	if c.kind.PreAdmissionDays > 0 {
-		earliest = in.Visit.Start.AddDays(-c.kind.PreAdmissionDays)
-	} else if c.kind.Admission {
-		earliest = in.Visit.Start
-	}
+	var earliest civil.Date // computed for the first dated line: undated lines never need it
+	dated := false
 	r.Lines = make([]LineSplit, len(in.Lines))
+	var medFee, fullOwn, overLimit, firstSelf, inScope, essential money.Fen
 	for i := range in.Lines {
-		sp := &r.Lines[i]
-		if err := classifyInto(sp, &in.Lines[i], in.Visit.Level, earliest); err != nil {
+		l, sp := &in.Lines[i], &r.Lines[i]
+		if !dated && !l.Date.IsZero() {
+			earliest, dated = c.earliest(), true
+		}
+		if err := classifyInto(sp, l, in.Visit.Level, earliest); err != nil {
 			return err
 		}
-		r.MedFee += sp.Total
-		r.FullOwn += sp.FullOwn
-		r.OverLimit += sp.OverLimit
-		r.FirstSelf += sp.FirstSelf
-		r.InScope += sp.InScope
+		medFee += sp.Total
+		fullOwn += sp.FullOwn
+		overLimit += sp.OverLimit
+		firstSelf += sp.FirstSelf
+		inScope += sp.InScope
 		if sp.Essential {
-			r.Essential += sp.InScope
+			essential += sp.InScope
 		}
 	}
+	r.MedFee, r.FullOwn, r.OverLimit, r.FirstSelf, r.InScope, r.Essential = medFee, fullOwn, overLimit, firstSelf, inScope, essential
 	if r.MedFee < 0 {
 		return apperr.Field("lines", "negative_visit", "整单金额为负:请撤销原结算(Reverse)",
 			"the visit's total is negative: reverse the original settlement instead")
 	}
 	return nil
+}
+
+// earliest is the first date a dated line may have (zero: any): the
+// admission date, or that many days before it for kinds that count
+// pre-admission charges.
+func (c *calc) earliest() civil.Date {
+	if c.kind.PreAdmissionDays > 0 {
+		return c.in.Visit.Start.AddDays(-c.kind.PreAdmissionDays)
+	}
+	if c.kind.Admission {
+		return c.in.Visit.Start
+	}
+	return civil.Date{}
 }
 
 func badLine(l *Line, code, zh, en string) error {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"ncms/internal/apperr"
 	"ncms/internal/civil"
 	"ncms/internal/money"
@@ -93,7 +95,7 @@ func (c *calc) prepare() error {
 	if !ok {
 		return apperr.Field("visit.level", "unknown_level", "方案中没有机构级别 "+v.Level, "the scheme has no institution level "+v.Level)
 	}
-	if !v.Start.Valid() {
+	if !validDate(v.Start) {
 		return apperr.Field("visit.start", "date", "缺少就诊/入院日期", "visit start date missing or invalid")
 	}
 	if !v.End.IsZero() && v.End.Before(v.Start) {
@@ -245,6 +247,24 @@ func (c *calc) base(b scheme.Base) money.Fen {
 	}
 	return money.Min(v, c.room())
 }
+
+// validDate is d.Valid() without its round trip through time.Date for the
+// years 1–9999 (other years take that round trip).
+func validDate(d civil.Date) bool {
+	if d.Year < 1 || d.Year > 9999 {
+		return d.Valid()
+	}
+	if d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	days := monthDays[d.Month-1]
+	if d.Month == time.February && d.Year%4 == 0 && (d.Year%100 != 0 || d.Year%400 == 0) {
+		days = 29
+	}
+	return d.Day <= days
+}
+
+var monthDays = [12]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 func dateKey(key string, d civil.Date) string { return key + "@" + d.String() }
 
