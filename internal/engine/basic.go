@@ -128,7 +128,7 @@ func (c *calc) deductible() money.Fen {
 			}
 		}
 	}
-	full := money.Max2(0, amt+amt.MulRate(pct)) // R3: adjusted deductible
+	full := money.Max2(0, amt+mulRate(amt, pct)) // R3: adjusted deductible
 	due := full
 	if row.PerYear {
 		due = money.Max2(0, full-c.in.YTD.Pools.Get(row.Group))

@@ -91,7 +91,7 @@ func classifyInto(sp *LineSplit, l *Line, level string, earliest civil.Date) err
 		sp.OverLimit = total - inCeil
 	}
 	if l.Class == ClassB {
-		sp.FirstSelf = inCeil.MulRate(money.Rate(l.SelfPay)) // R2: class-B first self-pay
+		sp.FirstSelf = mulRate(inCeil, money.Rate(l.SelfPay)) // R2: class-B first self-pay
 	}
 	sp.InScope = inCeil - sp.FirstSelf
 	return nil

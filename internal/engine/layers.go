@@ -74,7 +74,7 @@ func (c *calc) assistance() {
 	}
 	b := c.base(row.Base)
 	over := money.Max2(0, b-row.Threshold)
-	pay := over.MulRate(row.Ratio) // R6
+	pay := mulRate(over, row.Ratio) // R6
 	limit := c.room()
 	if row.AnnualCap > 0 {
 		limit = money.Min(limit, money.Max2(0, row.AnnualCap-c.in.YTD.Assistance))
@@ -121,7 +121,7 @@ func (c *calc) backstop() {
 		if row.Base == scheme.BaseAll {
 			bill = c.r.MedFee
 		}
-		allowed = money.Min(allowed, bill.MulRate(row.MaxShare)) // R7
+		allowed = money.Min(allowed, mulRate(bill, row.MaxShare)) // R7
 	}
 	if row.HasYear {
 		allowed = money.Min(allowed, money.Max2(0, row.MaxPerYear-c.in.YTD.BackstopOwn))

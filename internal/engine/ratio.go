@@ -42,7 +42,7 @@ func (c *calc) ratio(ded money.Fen) (money.Fen, string) {
 		num = int64(base) * int64(clampRate(rate+pts))
 	}
 	num += int64(essAfter) * int64(clampRate(row.EssentialPoints))
-	pay := money.Min(money.Share(money.Fen(num), 1, int64(money.Whole)), base) // R4: one rounding per visit
+	pay := money.Min(roundWhole(num), base) // R4: one rounding per visit
 	if c.tr {
 		c.traceRatio(row, rate+pts, base, ded, essAfter, pay)
 	}
@@ -109,7 +109,7 @@ func bandNum(bands []scheme.Band, pts money.Rate, from, to money.Fen) int64 {
 
 // banded returns the banded amount of x, rounded once (R5).
 func banded(bands []scheme.Band, x money.Fen) money.Fen {
-	return money.Share(money.Fen(bandNum(bands, 0, 0, x)), 1, int64(money.Whole))
+	return roundWhole(bandNum(bands, 0, 0, x))
 }
 
 // capUse remembers a cap applied to this visit, to record the payment.

@@ -6,7 +6,8 @@
 // the updated year-to-date totals and a bilingual trace of every amount.
 //
 // The engine is pure: no database, no clock, no floats. Amounts are
-// money.Fen; every rounding is money.Share / MulRate at a step numbered in
+// money.Fen; every rounding is money.Share / MulRate (or its exact
+// constant-denominator form in round.go) at a step numbered in
 // docs/calc.md (R1–R6). Line classification lives here too (classify.go):
 // it needs the visit's level and date and is part of the compensation rules.
 package engine

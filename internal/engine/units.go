@@ -153,12 +153,6 @@ func (p Price) String() string {
 	return s
 }
 
-// Amount returns quantity × price rounded to the fen, halves away from zero
-// (rounding step R1 of docs/calc.md).
-func Amount(q Qty, p Price) money.Fen {
-	return money.Share(money.Fen(q), int64(p), 100_000_000)
-}
-
 // UnmarshalJSON reads "5%" (percentage) or "0.05" (fraction, as HIS selfpay_prop).
 func (r *Ratio) UnmarshalJSON(b []byte) error {
 	s := unquote(b)
