@@ -166,8 +166,8 @@ type poolBuf struct{ free []Pool }
 func (pb *poolBuf) start() Pools { return pb.free[:0] }
 
 // take returns p, built on start(), capped at its length, and takes it out
-// of the buffer when it is still there (longer than the free part, append
-// has moved it).
+// of the buffer, unless append has moved it to the heap (it is then longer
+// than the free part).
 func (pb *poolBuf) take(p Pools) Pools {
 	if len(p) <= len(pb.free) {
 		pb.free = pb.free[len(p):]
