@@ -2,8 +2,12 @@ package registry_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"ncms/internal/apperr"
 	"ncms/internal/db"
@@ -41,8 +45,15 @@ func TestImportWritesWithCopy(t *testing.T) {
 // were written, and leaves nothing behind (no area, household, person or
 // event, no audit row); the unchanged file then imports in full, every
 // person with one "registered" event and every household with its head.
+//
+// The import is large enough to write without indexes (and, on
+// PostgreSQL, foreign keys): the failed import leaves them exactly as
+// they were, the successful one puts them back as they were, and on
+// PostgreSQL readers of the register wait while the import writes.
 func TestImportLargeAllOrNothing(t *testing.T) {
 	defer registry.SetCopyRows(copyChunk)()
+	var dropped [][2]int
+	defer registry.SetBigImport(copyChunk, func(ix, fks int) { dropped = append(dropped, [2]int{ix, fks}) })()
 	var gen bytes.Buffer
 	households, err := registry.GenerateHouseholdCSV(&gen, registry.GenerateOptions{Persons: largeImportPersons, Seed: 3})
 	if err != nil {
@@ -50,6 +61,8 @@ func TestImportLargeAllOrNothing(t *testing.T) {
 	}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
+		dropped = nil
+		schema := schemaOf(t, d)
 		tables := []string{"areas", "households", "persons", "person_events", "audit_log"}
 		before := map[string]int{}
 		for _, tb := range tables {
@@ -83,14 +96,48 @@ func TestImportLargeAllOrNothing(t *testing.T) {
 				t.Errorf("%s: %d rows after the failed import, %d before", tb, n, before[tb])
 			}
 		}
+		checkDropped(t, d, dropped)
+		if got := schemaOf(t, d); !slices.Equal(got, schema) {
+			t.Errorf("indexes and constraints after the failed import:\n%s\nbefore:\n%s", strings.Join(got, "\n"), strings.Join(schema, "\n"))
+		}
 
 		data[last] = gen.Bytes()[last]
 		if err := rd.Reset(); err != nil {
 			t.Fatal(err)
 		}
-		res, err = w.s.ImportHouseholds(w.admin, rd, registry.ImportOptions{FileName: "big.csv"})
+		var readErr error = errors.New("no write progress reported")
+		res, err = w.s.ImportHouseholds(w.admin, rd, registry.ImportOptions{FileName: "big.csv", Progress: func(p registry.ImportProgress) {
+			if p.Phase == "write" && p.Done {
+				// Another connection reads the register while the import
+				// still holds its lock.
+				ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+				defer cancel()
+				var n int
+				readErr = d.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons`).Scan(&n)
+			}
+		}})
 		if err != nil || res.Imported != largeImportPersons || res.Households != households {
 			t.Fatalf("import: %+v, %v; want %d persons in %d households", res, err, largeImportPersons, households)
+		}
+		switch {
+		case d.Dialect() == db.Postgres && readErr == nil:
+			t.Error("a reader of persons went on while the import wrote without indexes; want it to wait for the commit")
+		case d.Dialect() == db.SQLite && readErr != nil:
+			t.Errorf("a reader of persons while the import wrote: %v; want its snapshot", readErr)
+		}
+		if got := schemaOf(t, d); !slices.Equal(got, schema) {
+			t.Errorf("indexes and constraints after the import:\n%s\nbefore:\n%s", strings.Join(got, "\n"), strings.Join(schema, "\n"))
+		}
+		if len(dropped) != 2 {
+			t.Errorf("imports that dropped indexes: %d, want 2", len(dropped))
+		}
+		if d.Dialect() == db.Postgres {
+			// The foreign keys are enforced again.
+			_, err := d.ExecContext(t.Context(), `INSERT INTO person_events (person_id, household_id, kind, event_date, created_at)
+				SELECT -1, household_id, 'x', '2026-01-01', '' FROM persons LIMIT 1`)
+			if err == nil || !strings.Contains(err.Error(), "foreign key") {
+				t.Errorf("event of a person who does not exist: %v; want a foreign key violation", err)
+			}
 		}
 		if n := count(t, d, `SELECT COUNT(*) FROM persons`); n != largeImportPersons {
 			t.Errorf("persons = %d, want %d", n, largeImportPersons)
@@ -125,6 +172,8 @@ func TestImportLargeAllOrNothing(t *testing.T) {
 // import behind.
 func TestImportConflictDuringWrite(t *testing.T) {
 	defer registry.SetCopyRows(copyChunk)()
+	var dropped [][2]int
+	defer registry.SetBigImport(copyChunk, func(ix, fks int) { dropped = append(dropped, [2]int{ix, fks}) })()
 	var gen bytes.Buffer
 	if _, err := registry.GenerateHouseholdCSV(&gen, registry.GenerateOptions{Persons: largeImportPersons, Seed: 4}); err != nil {
 		t.Fatal(err)
@@ -134,6 +183,8 @@ func TestImportConflictDuringWrite(t *testing.T) {
 	lastID := string(bytes.Split(data[last:], []byte(","))[5])
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
+		dropped = nil
+		schema := schemaOf(t, d)
 		rd, err := importfile.Open(bytes.NewReader(data), "big.csv", importfile.Options{Columns: registry.HouseholdColumns})
 		if err != nil {
 			t.Fatal(err)
@@ -168,5 +219,63 @@ func TestImportConflictDuringWrite(t *testing.T) {
 		if n := count(t, d, `SELECT COUNT(*) FROM persons WHERE id_number = '`+lastID+`' AND name = '抢先登记'`); n != 1 {
 			t.Errorf("the person registered meanwhile: %d rows", n)
 		}
+		checkDropped(t, d, dropped)
+		if got := schemaOf(t, d); !slices.Equal(got, schema) {
+			t.Errorf("indexes and constraints after the failed import:\n%s\nbefore:\n%s", strings.Join(got, "\n"), strings.Join(schema, "\n"))
+		}
 	})
+}
+
+// checkDropped: the first import of the test wrote without indexes — on
+// PostgreSQL also without foreign keys.
+func checkDropped(t *testing.T, d *db.DB, dropped [][2]int) {
+	t.Helper()
+	switch {
+	case len(dropped) == 0:
+		t.Error("the large import kept its indexes")
+	case dropped[0][0] == 0:
+		t.Error("the large import dropped no index")
+	case d.Dialect() == db.Postgres && dropped[0][1] == 0:
+		t.Error("the large import kept its foreign keys")
+	}
+}
+
+// schemaOf lists the indexes and constraints of households, persons and
+// person_events with their definitions (and, on PostgreSQL, whether each
+// constraint is validated), sorted.
+func schemaOf(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	q := `SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master
+		WHERE tbl_name IN ('households', 'persons', 'person_events')`
+	if d.Dialect() == db.Postgres {
+		q = `SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename IN ('households', 'persons', 'person_events')
+			UNION ALL
+			SELECT 'constraint ' || conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid) || ' validated=' || convalidated::text
+			FROM pg_constraint WHERE conrelid IN ('households'::regclass, 'persons'::regclass, 'person_events'::regclass)
+			UNION ALL
+			SELECT 'referenced by ' || conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE confrelid IN ('households'::regclass, 'persons'::regclass, 'person_events'::regclass)`
+	}
+	rows, err := d.QueryContext(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 4 {
+		t.Fatalf("only %d indexes and constraints: %q", len(out), out)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -42,9 +42,13 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 		return 0, err
 	}
 	now := s.stamp()
-	var ixs []deferredIndex
+	// A county's first big load into an empty register: write without
+	// the indexes (SQLite: persons_name; PostgreSQL: the secondary indexes
+	// and the foreign keys, under an ACCESS EXCLUSIVE lock that keeps
+	// readers out until the commit — see deferSchema) and build them once.
+	var def *deferredSchema
 	if p.rows >= bigImport && int64(p.rows) >= pBase-1 {
-		if ixs, err = dropIndexes(ctx, tx, rebuiltIndexes...); err != nil {
+		if def, err = deferSchema(ctx, tx); err != nil {
 			return 0, err
 		}
 	}
@@ -59,7 +63,7 @@ func (s *Service) writeImport(ctx context.Context, tx *db.Tx, rd *importfile.Rea
 	if err := w.stop(nil); err != nil {
 		return 0, err
 	}
-	if err := createIndexes(ctx, tx, ixs); err != nil {
+	if err := def.restore(ctx, tx); err != nil {
 		return 0, err
 	}
 	if err := analyzeImport(ctx, tx, p.rows); err != nil {
