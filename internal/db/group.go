@@ -98,20 +98,31 @@ func (d *DB) leadGroup(self *groupCall) {
 	g.queue = append(g.queue[:0], g.queue[n:]...)
 	g.mu.Unlock()
 
-	d.runGroup(batch)
-
-	for _, c := range batch {
-		if c != self {
-			c.sig <- false
+	// Whatever happens in runGroup, every waiter of the batch is answered
+	// and the lead is handed on (a panic outside the callers' functions —
+	// theirs are recovered in runGuarded — fails the batch and goes on up).
+	defer func() {
+		p := recover()
+		for _, c := range batch {
+			if p != nil && c.err == nil && c.panicked == nil {
+				c.err = fmt.Errorf("db: grouped transaction: %v", p)
+			}
+			if c != self {
+				c.sig <- false
+			}
 		}
-	}
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		g.queue[0].sig <- true
-	} else {
-		g.leading = false
-	}
-	g.mu.Unlock()
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			g.queue[0].sig <- true
+		} else {
+			g.leading = false
+		}
+		g.mu.Unlock()
+		if p != nil {
+			panic(p)
+		}
+	}()
+	d.runGroup(batch)
 }
 
 // runGroup runs batch in one transaction, each call in a savepoint, and
