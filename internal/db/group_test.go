@@ -22,24 +22,6 @@ func groupTable(t *testing.T, d *db.DB) {
 	t.Cleanup(func() { _, _ = d.ExecContext(context.Background(), `DROP TABLE group_probe`) })
 }
 
-func probeKeys(t *testing.T, d *db.DB) []string {
-	t.Helper()
-	rows, err := d.QueryContext(context.Background(), `SELECT k FROM group_probe ORDER BY k`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, k)
-	}
-	return out
-}
-
 // TestInTxGroupEachAlone: callers that share a commit still succeed or
 // fail alone — a failing caller's writes (made before it failed) are
 // gone, a panicking caller panics in its own goroutine, a caller whose
@@ -147,7 +129,7 @@ func TestInTxGroupEachAlone(t *testing.T) {
 			t.Errorf("cancelled: err %v, want context.Canceled", r.err)
 		}
 		want := []string{"a0", "b1", "b2", "b3"}
-		keys := probeKeys(t, d)
+		keys := dbtest.Strings(t, d, `SELECT k FROM group_probe ORDER BY k`)
 		sort.Strings(keys)
 		if fmt.Sprint(keys) != fmt.Sprint(want) {
 			t.Errorf("rows after the batch: %v, want %v (no row of a failed, panicked or cancelled caller)", keys, want)

@@ -70,20 +70,7 @@ func TestContributionDueHouseholds(t *testing.T) {
 			t.Fatal(err)
 		}
 		recipients := func() []string {
-			rows, err := d.QueryContext(ctx, `SELECT recipient FROM outbox_messages WHERE kind = 'contribution_due' ORDER BY recipient`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var out []string
-			for rows.Next() {
-				var r string
-				if err := rows.Scan(&r); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, r)
-			}
-			return out
+			return dbtest.Strings(t, d, `SELECT recipient FROM outbox_messages WHERE kind = 'contribution_due' ORDER BY recipient`)
 		}
 		if got := recipients(); n != 1 || !slices.Equal(got, []string{c.HouseholdPhone}) {
 			t.Errorf("reminders: n=%d to %v, want 1 to the first household's phone %s", n, got, c.HouseholdPhone)

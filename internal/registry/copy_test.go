@@ -257,22 +257,7 @@ func schemaOf(t *testing.T, d *db.DB) []string {
 			SELECT 'referenced by ' || conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid)
 			FROM pg_constraint WHERE confrelid IN ('households'::regclass, 'persons'::regclass, 'person_events'::regclass)`
 	}
-	rows, err := d.QueryContext(t.Context(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := dbtest.Strings(t, d, q)
 	if len(out) < 4 {
 		t.Fatalf("only %d indexes and constraints: %q", len(out), out)
 	}

@@ -126,3 +126,26 @@ func adminPG(t testing.TB) *sql.DB {
 	}
 	return adminDB
 }
+
+// Strings runs a query of one text column and returns its values in the
+// order they come, failing the test on any error.
+func Strings(t testing.TB, q db.Querier, query string, args ...any) []string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
