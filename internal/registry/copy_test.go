@@ -208,7 +208,9 @@ func TestImportConflictDuringWrite(t *testing.T) {
 		if err == nil {
 			t.Fatalf("import with an ID number registered meanwhile succeeded: %+v", res)
 		}
-		t.Logf("import failed: %v", err)
+		if e, ok := apperr.As(err); !ok || e.Code != "register_changed" || e.Kind != apperr.Conflict {
+			t.Errorf("import with an ID number registered meanwhile: %v, want the named conflict register_changed", err)
+		}
 		// Only the household registered meanwhile was added.
 		added := map[string]int{"households": 1, "persons": 1, "person_events": 1}
 		for _, tb := range tables {

@@ -113,6 +113,9 @@ func (s *Service) ImportHouseholds(ctx context.Context, rd *importfile.Reader, o
 		return err
 	})
 	res.Write = time.Since(start)
+	if db.IsUniqueViolation(err) { // the check pass found none: someone registered meanwhile
+		return res, errRegisterChanged
+	}
 	if err != nil {
 		return res, err
 	}

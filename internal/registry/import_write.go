@@ -22,6 +22,13 @@ var (
 // checking pass did.
 var errFileChanged = apperr.New(apperr.Conflict, "file_changed", "文件在导入过程中被修改，请重新导入", "the file changed during the import; import it again")
 
+// errRegisterChanged refuses a write pass that meets a person's ID number
+// or a household number registered by someone else after the check pass
+// (a unique key of the register); nothing of the import is written.
+var errRegisterChanged = apperr.New(apperr.Conflict, "register_changed",
+	"导入期间有人登记了文件中的身份证号或户号，未导入任何数据；请核对后重新导入",
+	"an ID number or household number of the file was registered by someone else during the import; nothing was imported, check and import again")
+
 // writeImport is the second pass, inside the import's transaction: areas,
 // households, then persons and their events as the file is read again,
 // and the audit row. It returns how many areas were created.
