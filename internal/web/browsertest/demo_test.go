@@ -359,17 +359,24 @@ func (dc *demoCounty) decide(t *testing.T, claim string) string {
 	return dc.Text(t, "#claim-stage")
 }
 
+// provincialStay skips a claim journey early in the year (the claim's
+// stay needs 8 days of it) and returns the provincial hospital's id.
+func (dc *demoCounty) provincialStay(t *testing.T) int64 {
+	if dc.today.DaysSince(civil.New(dc.res.Year, 1, 1)) < 8 {
+		t.Skip("the year is younger than the claim's stay")
+	}
+	var prov int64
+	dc.one(t, `SELECT id FROM institutions WHERE level = 'province'`, nil, &prov)
+	return prov
+}
+
 // claim: the township clerk files a claim for a stay at the provincial
 // hospital (not networked); the reviewer takes the first review and is
 // refused the second; the director takes the second. The queues' counts
 // follow the claim.
 func (dc *demoCounty) claim(t *testing.T) {
-	if dc.today.DaysSince(civil.New(dc.res.Year, 1, 1)) < 8 {
-		t.Skip("the year is younger than the claim's stay")
-	}
+	prov := dc.provincialStay(t)
 	p := dc.covered(t, dc.areaOf(t, "clerk"), true, 1)
-	var prov int64
-	dc.one(t, `SELECT id FROM institutions WHERE level = 'province'`, nil, &prov)
 
 	dc.as(t, "reviewer")
 	first, second := dc.claimCount(t, "first_review"), dc.claimCount(t, "second_review")

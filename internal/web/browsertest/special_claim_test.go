@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"ncms/internal/access"
-	"ncms/internal/civil"
 	"ncms/internal/claims"
 	"ncms/internal/db/dbtest"
 	"ncms/internal/engine"
@@ -90,13 +89,9 @@ func sameSplit(t *testing.T, what string, got, want map[string]money.Fen) {
 }
 
 func (dc *demoCounty) specialClaim(t *testing.T) {
-	if dc.today.DaysSince(civil.New(dc.res.Year, 1, 1)) < 8 {
-		t.Skip("the year is younger than the claim's stay")
-	}
+	prov := dc.provincialStay(t)
 	// A patient of the village committee's village (in the clerk's township).
 	p := dc.covered(t, dc.areaOf(t, "village"), true, 2)
-	var prov int64
-	dc.one(t, `SELECT id FROM institutions WHERE level = 'province'`, nil, &prov)
 
 	dc.as(t, "clerk")
 	dc.Do(t,
