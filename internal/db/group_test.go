@@ -100,7 +100,16 @@ func TestInTxGroupEachAlone(t *testing.T) {
 			defer wg.Done()
 			results <- outcome{name: "cancelled", err: d.InTxGroup(cancelled, insert("x-cancelled"))}
 		}()
-		time.Sleep(200 * time.Millisecond) // let them all queue behind the held writer
+		if d.Dialect() == db.SQLite { // all of them queued behind the held writer
+			for deadline := time.Now().Add(10 * time.Second); d.GroupWaiting() < len(calls)+1; {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d writers queued", d.GroupWaiting(), len(calls)+1)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		} else {
+			time.Sleep(200 * time.Millisecond) // PostgreSQL: they block on the held writer's row or run
+		}
 		close(hold)
 		if err := <-first; err != nil {
 			t.Fatalf("held writer: %v", err)
