@@ -239,7 +239,7 @@ func (s *Service) checkSignature(ctx context.Context, paasid, ts, nonce, sig str
 		if sealed == "" {
 			continue
 		}
-		secret, err := s.key.open(sealed, keyID, in.Code)
+		secret, err := s.open(sealed, keyID, in.Code)
 		if err != nil {
 			return Institution{}, false, err
 		}
@@ -249,6 +249,58 @@ func (s *Service) checkSignature(ctx context.Context, paasid, ts, nonce, sig str
 		}
 	}
 	return in, match, rows.Err()
+}
+
+// open is s.key.open through the service's secret cache: the rows are
+// still read on every request (a suspended institution or a secret past
+// its validity is refused at once), only the decryption of a sealed text
+// already decrypted is skipped. An entry is keyed by everything the
+// decryption depends on besides the service's key, which never changes:
+// the sealed text, its key id and the institution code (the additional
+// data); a rotated secret is a new sealed text, and a text that did not
+// decrypt is never cached, so the answer is always the one open gives.
+func (s *Service) open(sealed, keyID, code string) (string, error) {
+	k := secretKey{sealed: sealed, keyID: keyID, code: code}
+	if secret, ok := s.secrets.get(k); ok {
+		return secret, nil
+	}
+	secret, err := s.key.open(sealed, keyID, code)
+	if err == nil {
+		s.secrets.put(k, secret)
+	}
+	return secret, err
+}
+
+// maxCachedSecrets bounds the secret cache: a county has a few hundred
+// institutions with at most two usable secrets each, so the cache is
+// emptied (and refills with what is used) only if something unusual, such
+// as many rotations, fills it.
+const maxCachedSecrets = 4096
+
+// secretKey is what a decrypted secret depends on (see Service.open).
+type secretKey struct{ sealed, keyID, code string }
+
+// secretCache holds decrypted secrets. The zero value is ready for use; it
+// is safe for concurrent use.
+type secretCache struct {
+	mu sync.RWMutex
+	m  map[secretKey]string
+}
+
+func (c *secretCache) get(k secretKey) (string, bool) {
+	c.mu.RLock()
+	secret, ok := c.m[k]
+	c.mu.RUnlock()
+	return secret, ok
+}
+
+func (c *secretCache) put(k secretKey, secret string) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSecrets {
+		c.m = make(map[secretKey]string)
+	}
+	c.m[k] = secret
+	c.mu.Unlock()
 }
 
 // verifyCols are cols over institutions i (same order: scan reads them).

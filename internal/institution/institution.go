@@ -30,6 +30,8 @@ type Service struct {
 	key   Key
 	grace time.Duration
 	prune pruneState
+	// secrets caches decrypted HIS secrets (credentials.go, Service.open).
+	secrets secretCache
 }
 
 // Options configure a Service.

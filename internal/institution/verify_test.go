@@ -189,3 +189,65 @@ func TestSandboxInstitutions(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyFollowsStoredSecret: a secret already decrypted for an earlier
+// request (and so kept in the service's cache) is used only while the row
+// read for the request still holds the same sealed text, key id and
+// institution: a row changed under the running service is checked as
+// stored, and a secret past its validity is refused at once.
+func TestVerifyFollowsStoredSecret(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		in, cred := must3(w.s.Create(w.admin, township(w.areaID)))(t)
+		other := township(w.areaID)
+		other.Code, other.Name = "H52022100002", "另一卫生院"
+		in2, _ := must3(w.s.Create(w.admin, other))(t)
+		ctx := context.Background()
+		n := 0
+		verify := func() error {
+			n++
+			ts, nonce := strconv.FormatInt(now.Unix(), 10), "c"+strconv.Itoa(n)
+			_, err := w.s.Verify(ctx, cred.PaasID, ts, nonce, institution.Sign(ts, cred.Secret, nonce), now)
+			return err
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := d.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 2; i++ { // the second is served from the cache
+			if err := verify(); err != nil {
+				t.Fatalf("verify %d: %v", i, err)
+			}
+		}
+		var sealed, keyID, otherSealed string
+		if err := d.QueryRowContext(ctx, `SELECT secret_enc, key_id FROM institution_secrets WHERE institution_id = ?`, in.ID).Scan(&sealed, &keyID); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.QueryRowContext(ctx, `SELECT secret_enc FROM institution_secrets WHERE institution_id = ?`, in2.ID).Scan(&otherSealed); err != nil {
+			t.Fatal(err)
+		}
+		// Stored under another key id: the internal error open gives.
+		exec(`UPDATE institution_secrets SET key_id = 'elsewhere' WHERE institution_id = ?`, in.ID)
+		if err := verify(); err == nil || apperr.KindOf(err) != 0 {
+			t.Fatalf("secret under another key id = %v, want an internal error", err)
+		}
+		// Another institution's sealed text does not decrypt under this
+		// institution's code, even though the key is the same.
+		exec(`UPDATE institution_secrets SET key_id = ?, secret_enc = ? WHERE institution_id = ?`, keyID, otherSealed, in.ID)
+		if err := verify(); err == nil || apperr.KindOf(err) != 0 {
+			t.Fatalf("secret sealed for another institution = %v, want an internal error", err)
+		}
+		exec(`UPDATE institution_secrets SET secret_enc = ? WHERE institution_id = ?`, sealed, in.ID)
+		if err := verify(); err != nil {
+			t.Fatalf("secret restored: %v", err)
+		}
+		// Revoked (valid until a moment already past): refused at once.
+		exec(`UPDATE institution_secrets SET valid_until = ? WHERE institution_id = ?`, db.Timestamp(now.Add(-time.Second)), in.ID)
+		err := verify()
+		if e, ok := apperr.As(err); !ok || e.Code != "bad_signature" {
+			t.Fatalf("revoked secret = %v, want bad_signature", err)
+		}
+	})
+}
