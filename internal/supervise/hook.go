@@ -168,21 +168,12 @@ func liveStays(ctx context.Context, q db.Querier, where string, args ...any) ([]
 // same person, institution, visit day and total, or the same invoice
 // number at the institution; with their lines.
 func duplicateCandidates(ctx context.Context, q db.Querier, b rules.Bill) ([]rules.Bill, error) {
-	// The candidates are found through two indexes — the person's
-	// settlements (settlements_person) and the institution's invoice numbers
-	// (supervise_settlements_invoice) — as a UNION: with an OR, SQLite
-	// scans every settlement of the institution, a cost that grows with
-	// the institution's history on every settlement. At most the 20 latest
-	// candidates are read with their lines: one is enough for a hit.
-	cand := `SELECT id FROM settlements WHERE person_id = ? AND institution_id = ? AND medfee_sumamt = ?`
-	args := []any{b.PersonID, b.InstitutionID, int64(b.MedFee)}
-	if b.Invoice != "" {
-		cand += ` UNION SELECT id FROM settlements WHERE institution_id = ? AND invono = ? AND invono <> ''`
-		args = append(args, b.InstitutionID, b.Invoice)
+	ids, err := candidateIDs(ctx, q, b)
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	where := `s.id IN (SELECT id FROM (` + cand + `) c ORDER BY id DESC LIMIT 20) AND s.id <> ? AND s.visit_id <> ? AND ` + live + ` AND
-		(s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?`
-	args = append(args, b.SettlementID, b.VisitID, b.PersonID, b.Begin, int64(b.MedFee))
+	where := `s.id IN (` + marks(len(ids)) + `) AND ` + live + ` AND (s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?`
+	args := append(ids, b.PersonID, b.Begin, int64(b.MedFee))
 	if b.Invoice != "" {
 		where += ` OR s.invono = ?`
 		args = append(args, b.Invoice)
@@ -192,15 +183,61 @@ func duplicateCandidates(ctx context.Context, q db.Querier, b rules.Bill) ([]rul
 	if err != nil || len(bills) == 0 {
 		return nil, err
 	}
+	found := make([]any, len(bills))
 	for i := range bills {
-		ls, err := settlementLines(ctx, q, `f.settlement_id = ?`, bills[i].SettlementID)
-		if err != nil {
-			return nil, err
-		}
-		bills[i].Lines = ls[bills[i].SettlementID]
+		found[i] = bills[i].SettlementID
+	}
+	lines, err := settlementLines(ctx, q, `f.settlement_id IN (`+marks(len(found))+`)`, found...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range bills {
+		bills[i].Lines = lines[bills[i].SettlementID]
 	}
 	return bills, nil
 }
+
+// candidateIDs returns the settlements that may be b again, before the
+// checks that need their visits: of the 20 latest settlements of the
+// person at the institution with b's total, or with b's invoice number
+// there, those of another visit. Nearly every settlement has none (its
+// only match is itself), and then nothing more is read.
+//
+// The candidates are found through two indexes — the person's settlements
+// (settlements_person) and the institution's invoice numbers
+// (supervise_settlements_invoice) — as a UNION: with an OR, SQLite scans
+// every settlement of the institution, a cost that grows with the
+// institution's history on every settlement. The 20 latest are taken
+// before b itself and its visit's other settlements are left out, as the
+// single query that used to do all of it did: one candidate is enough for
+// a hit.
+func candidateIDs(ctx context.Context, q db.Querier, b rules.Bill) ([]any, error) {
+	cand := `SELECT id, visit_id FROM settlements WHERE person_id = ? AND institution_id = ? AND medfee_sumamt = ?`
+	args := []any{b.PersonID, b.InstitutionID, int64(b.MedFee)}
+	if b.Invoice != "" {
+		cand += ` UNION SELECT id, visit_id FROM settlements WHERE institution_id = ? AND invono = ? AND invono <> ''`
+		args = append(args, b.InstitutionID, b.Invoice)
+	}
+	rows, err := q.QueryContext(ctx, cand+` ORDER BY id DESC LIMIT 20`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id, visit int64
+		if err := rows.Scan(&id, &visit); err != nil {
+			return nil, err
+		}
+		if id != b.SettlementID && visit != b.VisitID {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+// marks is n comma-separated placeholders.
+func marks(n int) string { return strings.Repeat(", ?", n)[2:] }
 
 // loadBills reads settlements (without lines) selected by where over
 // settlements s, visits v, persons p, institutions i.
