@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"ncms/internal/access"
@@ -13,10 +14,10 @@ import (
 
 // CoverageOf answers "is this person covered on day d, and in which tier"
 // with q (a *db.DB or the caller's *db.Tx), without scope checks: it is
-// what real-time settlement calls inside its own transaction. It reads at
-// most three indexed rows sets (the person, the year, the enrollments of
-// the person and the mother) and decides with Decide. An unknown person is
-// a not-found error.
+// what real-time settlement calls before its transaction. It reads one
+// row (coverFactsQuery: the person, the year, the enrollments that year of
+// the person and the mother, each by index) and decides with Decide. An
+// unknown person is a not-found error.
 func CoverageOf(ctx context.Context, q db.Querier, personID int64, d civil.Date) (Coverage, error) {
 	f, _, err := coverFacts(ctx, q, personID, d)
 	if err != nil {
@@ -66,51 +67,57 @@ func canSeePerson(act access.Actor, path string) bool {
 	return act.Scope.CoversArea(path) || (act.Scope.IsInstitution() && act.Role == access.Institution)
 }
 
-// coverFacts loads the rows Decide needs and the person's area path in
-// one query: the person, the scheme year whose period contains d (Year 0
-// when none) and the enrollments that year of the person and of the
-// mother, in id order (one row per enrollment; one row with no enrollment
-// when there is none).
-func coverFacts(ctx context.Context, q db.Querier, personID int64, d civil.Date) (CoverFacts, string, error) {
-	f := CoverFacts{PersonID: personID}
-	rows, err := q.QueryContext(ctx, `SELECT p.birth_date, p.status, p.status_date, COALESCE(p.mother_id, 0), p.area_path,
+// coverFactsQuery reads, in one row, the person, the scheme year whose
+// period contains the day (the first by year; NULL when none) and, of that
+// year, the uncancelled enrollment of the person and of the mother (at
+// most one each: enrollments_one_per_year) and — only when the person has
+// no uncancelled one — the first cancelled enrollment of the person. These
+// are all the rows Decide reads: it takes the uncancelled row, and looks
+// at cancelled rows only to tell Cancelled from NotEnrolled. Each
+// enrollment is one index look-up (year, person); no other year of the
+// person's history is read, and there is nothing to sort.
+const coverFactsQuery = `SELECT p.birth_date, p.status, p.status_date, COALESCE(p.mother_id, 0), p.area_path,
 		COALESCE(y.year, 0), y.period_from, y.period_to,
-		COALESCE(e.id, 0), COALESCE(e.person_id, 0), COALESCE(e.tier, 0), e.cover_from, e.cover_to,
-		CASE WHEN e.cancelled_at IS NULL THEN 0 ELSE 1 END
+		COALESCE(e.id, 0), COALESCE(e.tier, 0), e.cover_from, e.cover_to,
+		COALESCE(m.id, 0), COALESCE(m.tier, 0), m.cover_from, m.cover_to,
+		CASE WHEN e.id IS NULL THEN (SELECT MIN(c.id) FROM enrollments c WHERE c.year = y.year AND c.person_id = p.id
+			AND c.cancelled_at IS NOT NULL) END
 		FROM persons p
 		LEFT JOIN scheme_years y ON y.year = (SELECT year FROM scheme_years WHERE period_from <= ? AND period_to >= ?
 			ORDER BY year LIMIT 1)
-		LEFT JOIN enrollments e ON e.year = y.year AND e.person_id IN (p.id, p.mother_id)
-		WHERE p.id = ? ORDER BY e.id`, d, d, personID)
+		LEFT JOIN enrollments e ON e.year = y.year AND e.person_id = p.id AND e.cancelled_at IS NULL
+		LEFT JOIN enrollments m ON m.year = y.year AND m.person_id = p.mother_id AND m.cancelled_at IS NULL
+		WHERE p.id = ?`
+
+// coverFacts loads what Decide needs and the person's area path in one
+// query (coverFactsQuery): the person, the scheme year whose period
+// contains d (Year 0 when none), in Own the person's uncancelled
+// enrollment that year or else a cancelled one (ID, Year and Cancelled
+// only), and in Mother the mother's uncancelled enrollment that year.
+// Decide answers from these exactly as from all of the year's rows.
+func coverFacts(ctx context.Context, q db.Querier, personID int64, d civil.Date) (CoverFacts, string, error) {
+	f := CoverFacts{PersonID: personID}
+	var status, path string
+	var own, mother CoverRow
+	var cancelled sql.NullInt64
+	err := q.QueryRowContext(ctx, coverFactsQuery, d, d, personID).Scan(&f.BirthDate, &status, &f.StatusDate, &f.MotherID,
+		&path, &f.Year, &f.PeriodFrom, &f.PeriodTo, &own.ID, &own.Tier, &own.From, &own.To,
+		&mother.ID, &mother.Tier, &mother.From, &mother.To, &cancelled)
+	if db.IsNoRows(err) {
+		return f, "", errPersonNotFound
+	}
 	if err != nil {
 		return f, "", err
 	}
-	defer rows.Close()
-	var status, path string
-	found := false
-	for rows.Next() {
-		found = true
-		r := CoverRow{}
-		var pid int64
-		var cancelled int
-		if err := rows.Scan(&f.BirthDate, &status, &f.StatusDate, &f.MotherID, &path, &f.Year, &f.PeriodFrom, &f.PeriodTo,
-			&r.ID, &pid, &r.Tier, &r.From, &r.To, &cancelled); err != nil {
-			return f, "", err
-		}
-		r.Year, r.Cancelled = f.Year, cancelled == 1
-		switch {
-		case r.ID == 0:
-		case pid == personID:
-			f.Own = append(f.Own, r)
-		default:
-			f.Mother = append(f.Mother, r)
-		}
+	own.Year, mother.Year = f.Year, f.Year
+	switch {
+	case own.ID != 0:
+		f.Own = []CoverRow{own}
+	case cancelled.Valid:
+		f.Own = []CoverRow{{ID: cancelled.Int64, Year: f.Year, Cancelled: true}}
 	}
-	if err := rows.Err(); err != nil {
-		return f, "", err
-	}
-	if !found {
-		return f, "", errPersonNotFound
+	if mother.ID != 0 {
+		f.Mother = []CoverRow{mother}
 	}
 	f.Status = registry.Status(status)
 	return f, path, nil
