@@ -221,11 +221,11 @@ func (s *Service) Settle(ctx context.Context, r SettleRequest) (Settlement, erro
 		if err := s.store(ctx, tx, p.person.HouseholdID, p.year, &out, p.household); err != nil {
 			return effect{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fee_lines SET status = 'settled', settlement_id = ? WHERE visit_id = ? AND status = 'open'`,
-			out.ID, v.ID); err != nil {
+		lines, err := s.markSettled(ctx, tx, out.ID, v.ID)
+		if err != nil {
 			return effect{}, err
 		}
-		if err := s.screenSettled(ctx, tx, p, v, &out); err != nil {
+		if err := s.screenSettled(ctx, tx, p, v, &out, lines); err != nil {
 			return effect{}, err
 		}
 		return effect{"settlement", out.ID}, audit.Record(ctx, tx, "settle.settle", "settlement", out.ID, nil, auditView(&out))

@@ -12,6 +12,7 @@ var (
 	SettlementLines     = settlementLines
 	LoadBills           = loadBills
 	DuplicateCandidates = duplicateCandidates
+	OwnLines            = ownLines
 )
 
 // DuplicateCandidatesBefore is duplicateCandidates as it was before the

@@ -19,8 +19,11 @@ var _ settle.Screen = (*Service)(nil)
 // with effect "block" and opens a review case for effect "review"; (2)
 // runs the per-settlement rules on the settlement's lines, the person's
 // other stays and possible duplicates; a hit of a rule configured to block
-// refuses the settlement, every other hit opens a case. Five indexed
-// queries plus the inserts of the cases it opens.
+// refuses the settlement, every other hit opens a case. The settlement's
+// own lines come with sc (settlement read them as it marked them settled).
+// Queries: the blacklist, the person's other stays (inpatient), the ids of
+// possible duplicates (their bills and lines only when there are some) and
+// the year's configuration; plus the inserts of the cases it opens.
 func (s *Service) ScreenSettlement(ctx context.Context, tx *db.Tx, sc settle.Screened) error {
 	st, v := sc.Settlement, sc.Visit
 	cfg, err := loadConfig(ctx, tx, v.Begin.Year)
@@ -48,11 +51,9 @@ func (s *Service) ScreenSettlement(ctx context.Context, tx *db.Tx, sc settle.Scr
 	}
 	b := rules.Bill{SettlementID: st.ID, VisitID: v.ID, PersonID: st.PersonID, InstitutionID: st.InstitutionID, Level: sc.Level,
 		ClrType: v.ClrType, Begin: v.Begin, End: v.End, Sex: st.Sex, Birth: st.Birth, Invoice: st.Invoice, MedFee: st.Result.MedFee}
-	lines, err := settlementLines(ctx, tx, `f.settlement_id = ?`, st.ID)
-	if err != nil {
+	if b.Lines, err = ownLines(ctx, tx, sc); err != nil {
 		return err
 	}
-	b.Lines = lines[st.ID]
 	var x rules.Context
 	if v.ClrType == "21" && !v.End.IsZero() {
 		if x.Stays, err = liveStays(ctx, tx, `v.person_id = ? AND v.id <> ? AND v.begin_date <= ? AND v.end_date >= ?`,
@@ -102,6 +103,26 @@ func blockedError(e Entry) error {
 	zh, en := SubjectLabel(e.Subject)
 	return apperr.New(apperr.Forbidden, "blacklisted", "已列入黑名单("+zh+"),暂停报销: "+e.Reason,
 		"blacklisted ("+en+"), barred from reimbursement: "+e.Reason)
+}
+
+// ownLines are the lines of the settlement being screened as the rules
+// see them: those settlement handed over (read as it marked them settled),
+// else read.
+func ownLines(ctx context.Context, q db.Querier, sc settle.Screened) ([]rules.Line, error) {
+	if sc.Lines == nil {
+		lines, err := settlementLines(ctx, q, `f.settlement_id = ?`, sc.Settlement.ID)
+		return lines[sc.Settlement.ID], err
+	}
+	if len(sc.Lines) == 0 {
+		return nil, nil
+	}
+	out := make([]rules.Line, len(sc.Lines))
+	for i, l := range sc.Lines {
+		out[i] = rules.Line{ID: l.ID, SN: l.SN, Code: l.Code, Name: l.Name, Kind: l.Kind, FeeType: l.FeeType, Class: l.Class,
+			Levels: l.Levels, Approval: l.Approval, Qty: l.Qty, Price: l.Price, PriceCap: l.PriceCap, RefPrice: l.RefPrice,
+			Total: l.Total, InScope: l.InScope}
+	}
+	return out, nil
 }
 
 // lineCols reads fee lines with the catalogue facts the snapshot lacks.

@@ -1,11 +1,17 @@
 package supervise_test
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"testing"
 
+	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
+	"ncms/internal/db/dbtest/county"
+	"ncms/internal/engine"
+	"ncms/internal/money"
 	"ncms/internal/settle"
 	"ncms/internal/supervise"
 	"ncms/internal/supervise/rules"
@@ -126,4 +132,113 @@ func candidatesOf(t *testing.T, d *db.DB, bills []rules.Bill, id int64) []rules.
 	}
 	t.Fatalf("settlement %d not found", id)
 	return nil
+}
+
+// linesCheck is a screening hook that, before screening, compares the lines
+// settlement hands over with those the hook read before (settlementLines)
+// in the same transaction.
+type linesCheck struct {
+	*supervise.Service
+	t    *testing.T
+	seen []int // lines handed over, per settlement
+}
+
+func (c *linesCheck) ScreenSettlement(ctx context.Context, tx *db.Tx, sc settle.Screened) error {
+	c.t.Helper()
+	if sc.Lines == nil {
+		c.t.Errorf("settlement %d: no lines handed over", sc.Settlement.ID)
+	}
+	got, err := supervise.OwnLines(ctx, tx, sc)
+	if err != nil {
+		return err
+	}
+	read, err := supervise.SettlementLines(ctx, tx, `f.settlement_id = ?`, sc.Settlement.ID)
+	if err != nil {
+		return err
+	}
+	if want := read[sc.Settlement.ID]; !reflect.DeepEqual(got, want) {
+		c.t.Errorf("settlement %d: lines handed over\n%+v\nread\n%+v", sc.Settlement.ID, got, want)
+	}
+	c.seen = append(c.seen, len(sc.Lines))
+	return c.Service.ScreenSettlement(ctx, tx, sc)
+}
+
+// TestScreenedLinesAsRead: the lines settlement hands the hook (read as it
+// marks them settled) are, on both engines, exactly the rules.Line values
+// the hook read itself before: catalogue lines of every kind (reference
+// price, fee type, levels, ceiling, class C with consent), a line whose
+// catalogue entry is not found, a refund line and a revoked line left
+// out.
+func TestScreenedLinesAsRead(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		check := &linesCheck{Service: f.svc, t: t}
+		svc := settle.New(d, settle.Options{Coverage: county.Always("2008-01-01", "2008-12-31"), Now: f.clock.Now, NoTrace: true, Screen: check})
+		f.Exec(`UPDATE catalog_entries SET fee_type = '11' WHERE code = 'D200'`)
+		f.Exec(`UPDATE catalog_entries SET fee_type = '09' WHERE code = 'A001'`)
+		ctx := f.ctx("town")
+		upload := func(v int64, day string, sn int, init string, ls ...line) {
+			t.Helper()
+			var in []settle.LineInput
+			for i, l := range ls {
+				p := money.MustParse(l.price)
+				in = append(in, settle.LineInput{SN: fmt.Sprint(sn + i), InitSN: init, Code: l.code, Qty: engine.Qty(l.qty * 10000),
+					Price: engine.Price(int64(p) * 10000), Total: money.Fen(int64(p) * l.qty), Date: civil.MustParse(day), Approval: l.approval})
+			}
+			if _, err := svc.UploadLines(ctx, settle.UploadRequest{VisitID: v, Lines: in}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settleVisit := func(v int64) settle.Settlement {
+			t.Helper()
+			st, err := svc.Settle(ctx, settle.SettleRequest{VisitID: v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+
+		// an inpatient stay: every kind of line, one not in the catalogue
+		f.clock.Set("2008-03-01")
+		v1, err := svc.Admit(ctx, settle.VisitRequest{PersonID: f.person("1"), MedType: "21", Begin: civil.MustParse("2008-03-01"),
+			Diagnoses: []string{"J18.9"}, DoctorName: "李医生"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		upload(v1.ID, "2008-03-01", 1, "",
+			line{"D900", 2, "30", 0}, line{"C001", 1, "80", 0}, line{"S100", 1, "250", 0}, line{"D200", 10, "5", 0},
+			line{"S300", 1, "60", 0}, line{"A001", 3, "20", 0}, line{"C001", 1, "80", 1})
+		upload(v1.ID, "2008-03-02", 20, "", line{"A001", 2, "20", 0}, line{"S001", 1, "15", 0})
+		upload(v1.ID, "2008-03-02", 30, "1", line{"D900", -1, "30", 0}) // refunds one unit of line 1
+		if _, err := svc.RevokeLines(ctx, settle.RevokeRequest{VisitID: v1.ID, SNs: []string{"21"}}); err != nil {
+			t.Fatal(err)
+		}
+		// a line whose catalogue entry is not found (as a line imported from the old system)
+		f.Exec(`UPDATE fee_lines SET catalog_id = 987654321 WHERE visit_id = ? AND feedetl_sn = '6'`, v1.ID)
+		f.clock.Set("2008-03-05")
+		if _, err := svc.Discharge(ctx, settle.DischargeRequest{VisitID: v1.ID, End: civil.MustParse("2008-03-05")}); err != nil {
+			t.Fatal(err)
+		}
+		settleVisit(v1.ID)
+
+		// another stay, at the county hospital: the first stay's lines are not the second's
+		ctx = f.ctx("district")
+		f.clock.Set("2008-04-01")
+		v2, err := svc.Admit(ctx, settle.VisitRequest{PersonID: f.person("2"), MedType: "21", Begin: civil.MustParse("2008-04-01"),
+			Diagnoses: []string{"J06.9"}, DoctorName: "王医生"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		upload(v2.ID, "2008-04-01", 1, "", line{"D200", 4, "4.6", 0}, line{"S300", 1, "60", 0}, line{"D900", 1, "30", 0})
+		f.Exec(`UPDATE fee_lines SET catalog_id = 0 WHERE visit_id = ? AND feedetl_sn = '2'`, v2.ID)
+		f.clock.Set("2008-04-03")
+		if _, err := svc.Discharge(ctx, settle.DischargeRequest{VisitID: v2.ID, End: civil.MustParse("2008-04-03")}); err != nil {
+			t.Fatal(err)
+		}
+		settleVisit(v2.ID)
+
+		if want := []int{9, 3}; !reflect.DeepEqual(check.seen, want) {
+			t.Errorf("lines handed over per settlement %v, want %v", check.seen, want)
+		}
+	})
 }
