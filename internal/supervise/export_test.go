@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"time"
 
 	"ncms/internal/db"
 	"ncms/internal/supervise/rules"
@@ -47,3 +48,15 @@ func DuplicateCandidatesBefore(ctx context.Context, q db.Querier, b rules.Bill) 
 	}
 	return bills, nil
 }
+
+// SetConfigClock sets the clock configTTL is counted on for the Services
+// over d.
+func SetConfigClock(d *db.DB, now func() time.Time) {
+	c := cacheFor(d)
+	c.mu.Lock()
+	c.now = now
+	c.mu.Unlock()
+}
+
+// ConfigTTL is configTTL.
+const ConfigTTL = configTTL

@@ -23,10 +23,11 @@ var _ settle.Screen = (*Service)(nil)
 // own lines come with sc (settlement read them as it marked them settled).
 // Queries: the blacklist, the person's other stays (inpatient), the ids of
 // possible duplicates (their bills and lines only when there are some) and
-// the year's configuration; plus the inserts of the cases it opens.
+// the year's configuration once per configTTL (configCache); plus the
+// inserts of the cases it opens.
 func (s *Service) ScreenSettlement(ctx context.Context, tx *db.Tx, sc settle.Screened) error {
 	st, v := sc.Settlement, sc.Visit
-	cfg, err := loadConfig(ctx, tx, v.Begin.Year)
+	cfg, err := s.configs.get(ctx, tx, v.Begin.Year)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,14 @@ package supervise_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"ncms/internal/apperr"
 	"ncms/internal/civil"
 	"ncms/internal/db"
 	"ncms/internal/db/dbtest"
@@ -239,6 +243,113 @@ func TestScreenedLinesAsRead(t *testing.T) {
 
 		if want := []int{9, 3}; !reflect.DeepEqual(check.seen, want) {
 			t.Errorf("lines handed over per settlement %v, want %v", check.seen, want)
+		}
+	})
+}
+
+// TestConfigCached: the settlement hook reads the year's configuration once
+// per configTTL. A configuration saved through any Service over the
+// database applies to the next settlement; one written by another process
+// after configTTL; a blacklist entry at once.
+func TestConfigCached(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		var ttl atomic.Int64 // nanoseconds added to the clock of configTTL
+		start := time.Now()
+		supervise.SetConfigClock(d, func() time.Time { return start.Add(time.Duration(ttl.Load())) })
+		classC := line{"C001", 1, "80", 0} // class C without consent
+		blocked := func(day string) bool {
+			t.Helper()
+			_, err := f.stayWith(f.settle, "town", f.person("1"), day, day, classC)
+			if e, ok := apperr.As(err); ok && e.Code == "screen_blocked" {
+				return true
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return false
+		}
+		if blocked("2008-03-01") { // the defaults, now cached
+			t.Fatal("blocked by the defaults")
+		}
+		// saved through another Service (as the console's): applies at once
+		cfg := rules.Default(2008)
+		cfg.Rules[rules.ClassC] = rules.Setting{Enabled: true, Block: true}
+		if _, err := supervise.New(d, supervise.Options{}).SaveConfig(admin, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if !blocked("2008-03-02") {
+			t.Fatal("the saved configuration did not apply to the next settlement")
+		}
+		// written by another process: used after configTTL
+		js, err := json.Marshal(rules.Default(2008))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Exec(`UPDATE supervise_config SET config_json = ? WHERE year = 2008`, string(js))
+		if !blocked("2008-03-03") {
+			t.Fatal("configuration read again within configTTL")
+		}
+		ttl.Store(int64(supervise.ConfigTTL))
+		if blocked("2008-03-04") {
+			t.Fatal("another process's change not seen after configTTL")
+		}
+		// the blacklist is read every time: an entry made a moment ago refuses
+		p := f.person("1")
+		if _, err := f.svc.AddToBlacklist(ivan, supervise.Entry{Subject: supervise.SubjectPerson, PersonID: p,
+			Effect: supervise.EffectBlock, Reason: "冒名住院", From: civil.MustParse("2008-03-01")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.stayWith(f.settle, "town", p, "2008-03-05", "2008-03-06"); apperr.KindOf(err) != apperr.Forbidden {
+			t.Errorf("blacklisted a moment ago and settled: %v", err)
+		}
+	})
+}
+
+// TestScreeningStatements: screening a clean inpatient settlement (no hit,
+// no possible duplicate; the configuration cached) costs three statements
+// in its transaction — the blacklist, the person's other stays, the ids of
+// possible duplicates — and settlement's own statements stay as they are
+// (the lines come back from the UPDATE that marks them settled).
+func TestScreeningStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		one := func(svc *settle.Service, day string) db.Counts {
+			t.Helper()
+			ctx := f.ctx("town")
+			f.clock.Set(day)
+			v, err := svc.Admit(ctx, settle.VisitRequest{PersonID: f.person("1"), MedType: "21", Begin: civil.MustParse(day),
+				Diagnoses: []string{"J18.9"}, DoctorName: "李医生"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in []settle.LineInput
+			for i, code := range []string{"A001", "S001", "A001"} {
+				in = append(in, settle.LineInput{SN: fmt.Sprint(i + 1), Code: code, Qty: 10000, Price: 20_000_000, Total: 2000,
+					Date: civil.MustParse(day)})
+			}
+			if _, err := svc.UploadLines(ctx, settle.UploadRequest{VisitID: v.ID, Lines: in}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Discharge(ctx, settle.DischargeRequest{VisitID: v.ID, End: civil.MustParse(day)}); err != nil {
+				t.Fatal(err)
+			}
+			c0 := d.Counts()
+			st, err := svc.Settle(ctx, settle.SettleRequest{VisitID: v.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := d.Counts().Sub(c0)
+			if got := f.casesOf(st.ID); len(got) != 0 {
+				t.Fatalf("the settlement is not clean: %v", got)
+			}
+			return n
+		}
+		one(f.plain, "2008-03-02") // statements prepared, configuration cached
+		one(f.settle, "2008-03-03")
+		plain, screened := one(f.plain, "2008-03-04"), one(f.settle, "2008-03-05")
+		if plain.Reads != screened.Reads || plain.Writes != screened.Writes || screened.TxStatements != plain.TxStatements+3 {
+			t.Errorf("statements of a settlement: %+v without screening, %+v with: want 3 more in the transaction", plain, screened)
 		}
 	})
 }

@@ -31,13 +31,14 @@ type Options struct {
 
 // Service is the supervision service. It is safe for concurrent use.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db      *db.DB
+	now     func() time.Time
+	configs *configCache // shared by the Services over db
 }
 
 // New returns a supervision service over d.
 func New(d *db.DB, opt Options) *Service {
-	s := &Service{db: d, now: opt.Now}
+	s := &Service{db: d, now: opt.Now, configs: cacheFor(d)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -177,6 +178,8 @@ func (s *Service) SaveConfig(ctx context.Context, c rules.Config) (rules.Config,
 		}
 		return audit.Record(ctx, tx, "supervise.config", "supervise_config", c.Year, before, c)
 	})
+	// Also after a failure: the commit may have happened.
+	s.configs.clear()
 	return c, err
 }
 
