@@ -34,18 +34,18 @@ type prepared struct {
 
 func (s *Service) prepare(ctx context.Context, in institution.Institution, visitID int64) (*prepared, error) {
 	p := &prepared{inst: in}
-	v, person, reason, blocked, schemeID, err := visitPerson(ctx, s.db, in.ID, visitID)
+	r, err := s.visitPerson(ctx, in.ID, visitID)
 	if err != nil {
 		return nil, err
 	}
-	p.visit, p.person = v, person
+	p.visit, p.person = r.visit, r.person
 	if p.visit.Status == Cancelled {
 		return nil, errVisitClosed
 	}
-	if p.cov, err = s.checkPersonBlock(ctx, p.person, p.visit.Begin, reason, blocked); err != nil {
+	if p.cov, err = s.checkVisitPerson(ctx, &r); err != nil {
 		return nil, err
 	}
-	if p.ver, err = s.schemes.InForceByID(ctx, s.db, schemeID); err != nil {
+	if p.ver, err = s.schemes.InForceByID(ctx, s.db, r.schemeID); err != nil {
 		return nil, err
 	}
 	p.year = p.ver.Scheme.From.Year
@@ -54,11 +54,10 @@ func (s *Service) prepare(ctx context.Context, in institution.Institution, visit
 			p.household = true
 		}
 	}
-	if p.household {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE household_id = ? AND status = 'active'`,
-			p.person.HouseholdID).Scan(&p.members)
+	if p.household { // counted in the visit query
+		p.members = r.members
 	}
-	return p, err
+	return p, nil
 }
 
 // totals are the YTD values a computation started from.

@@ -8,6 +8,7 @@ import (
 	"ncms/internal/audit"
 	"ncms/internal/civil"
 	"ncms/internal/db"
+	"ncms/internal/enroll"
 	"ncms/internal/schemestore"
 )
 
@@ -294,25 +295,70 @@ const visitPersonCols = `v.id, v.institution_id, v.person_id, v.household_id, v.
 	COALESCE((SELECT b.reason FROM settle_person_blocks b WHERE b.person_id = p.id AND b.lifted_at IS NULL
 		ORDER BY b.id LIMIT 1), '')`
 
-// visitPersonQuery reads visitPersonCols, whether a block exists and the
-// id of the scheme version in force on the visit's first day (0: none).
-var visitPersonQuery = `SELECT ` + visitPersonCols + `, EXISTS (SELECT 1 FROM settle_person_blocks b
-		WHERE b.person_id = p.id AND b.lifted_at IS NULL), COALESCE(` + schemestore.InForceIDSQL("v.begin_date") + `, 0)
-		FROM visits v JOIN persons p ON p.id = v.person_id WHERE v.id = ? AND v.institution_id = ?`
+// visitCover is the coverage question on the visit's first day, asked in
+// the visit query when the service's coverage is EnrollCoverage.
+var visitCover = enroll.CoverQuery("p", "v.begin_date")
+
+// visitPersonSQL reads visitPersonCols, whether a block exists, the id of
+// the scheme version in force on the visit's first day (0: none), the
+// number of active members of the person's household (persons_household:
+// a few rows) and, with cover, visitCover.
+func visitPersonSQL(cover bool) string {
+	cols, joins := "", ""
+	if cover {
+		cols, joins = ", "+visitCover.Columns, "\n\t\t"+visitCover.Joins
+	}
+	return `SELECT ` + visitPersonCols + `, EXISTS (SELECT 1 FROM settle_person_blocks b
+		WHERE b.person_id = p.id AND b.lifted_at IS NULL), COALESCE(` + schemestore.InForceIDSQL("v.begin_date") + `, 0),
+		(SELECT COUNT(*) FROM persons hm WHERE hm.household_id = p.household_id AND hm.status = 'active')` + cols + `
+		FROM visits v JOIN persons p ON p.id = v.person_id` + joins + `
+		WHERE v.id = ? AND v.institution_id = ?`
+}
+
+// The two forms of the visit query: without and with the coverage facts.
+var (
+	visitPersonQuery      = visitPersonSQL(false)
+	visitPersonCoverQuery = visitPersonSQL(true)
+)
+
+// visitRead is what visitPerson reads before a settlement.
+type visitRead struct {
+	visit    Visit
+	person   personRow
+	reason   string // the reason of the person's first block not lifted
+	blocked  bool   // a block not lifted exists
+	schemeID int64  // the scheme version in force on the visit's first day (0: none)
+	members  int    // active members of the person's household
+	// cover holds the coverage facts on the visit's first day when they
+	// were read with the visit (the service's coverage is EnrollCoverage).
+	cover *enroll.CoverScan
+}
 
 // visitPerson reads a visit of institution inst with its person, the
-// person's block (blocked: a block not lifted, with its reason) and the
-// id of the scheme version in force on the visit's day (0: none) in one
-// round trip: loadVisit, loadPerson, blocked and the in-force look-up
-// together.
-func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p personRow, reason string, blocked bool, schemeID int64, err error) {
+// person's block, the scheme version in force on the visit's day, the
+// size of the household and — when the service's coverage is
+// EnrollCoverage — the coverage facts, in one round trip: loadVisit,
+// loadPerson, blocked, the in-force look-up, the household count and
+// enroll.CoverageOf together.
+func (s *Service) visitPerson(ctx context.Context, inst, id int64) (visitRead, error) {
+	var r visitRead
 	var diag, cats string
-	err = q.QueryRowContext(ctx, visitPersonQuery, id, inst).Scan(
-		&v.ID, &v.InstitutionID, &v.PersonID, &v.HouseholdID, &v.ClrType, &v.MedType, &v.IptOtpNo, &v.Begin,
+	v, p := &r.visit, &r.person
+	dest := []any{&v.ID, &v.InstitutionID, &v.PersonID, &v.HouseholdID, &v.ClrType, &v.MedType, &v.IptOtpNo, &v.Begin,
 		&v.End, &diag, &v.Referral, &v.Status, &p.ID, &p.HouseholdID, &p.Name, &p.IDNumber,
-		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &reason, &blocked, &schemeID)
+		&p.Sex, &p.Status, &p.Birth, &p.StatusDay, &cats, &r.reason, &r.blocked, &r.schemeID, &r.members}
+	q := visitPersonQuery
+	if _, ok := s.coverage.(enrollCoverage); ok {
+		r.cover = new(enroll.CoverScan)
+		dest = append(dest, r.cover.Dest()...)
+		q = visitPersonCoverQuery
+	}
+	err := s.db.QueryRowContext(ctx, q, id, inst).Scan(dest...)
 	if db.IsNoRows(err) {
-		return v, p, "", false, 0, errVisitNotFound
+		return visitRead{}, errVisitNotFound
+	}
+	if err != nil {
+		return visitRead{}, err
 	}
 	if diag != "" {
 		v.Diagnoses = strings.Split(diag, ",")
@@ -320,7 +366,19 @@ func visitPerson(ctx context.Context, q db.Querier, inst, id int64) (v Visit, p 
 	if cats != "" {
 		p.Categories = schemeCategories(cats)
 	}
-	return v, p, reason, blocked, schemeID, err
+	return r, nil
+}
+
+// checkVisitPerson is checkPersonBlock for what visitPerson read, on the
+// visit's first day; the coverage comes from the facts read with the
+// visit when there are any (the answer enroll.CoverageOf would give).
+func (s *Service) checkVisitPerson(ctx context.Context, r *visitRead) (CoverageInfo, error) {
+	if r.cover == nil {
+		return s.checkPersonBlock(ctx, r.person, r.visit.Begin, r.reason, r.blocked)
+	}
+	return checkPersonWith(r.person, r.visit.Begin, r.reason, r.blocked, func() (CoverageInfo, error) {
+		return coverageInfo(enroll.Decide(r.cover.Facts(r.person.ID), r.visit.Begin)), nil
+	})
 }
 
 // personBlock is loadPerson and blocked in one query.
@@ -354,6 +412,14 @@ func (s *Service) checkPerson(ctx context.Context, p personRow, d civil.Date) (C
 
 // checkPersonBlock is checkPerson with the block already read.
 func (s *Service) checkPersonBlock(ctx context.Context, p personRow, d civil.Date, reason string, blocked bool) (CoverageInfo, error) {
+	return checkPersonWith(p, d, reason, blocked, func() (CoverageInfo, error) {
+		return s.coverage.CoveredOn(ctx, s.db, p.ID, d)
+	})
+}
+
+// checkPersonWith is checkPersonBlock with the coverage on d given by
+// coverage, which is asked only for a person neither gone nor blocked.
+func checkPersonWith(p personRow, d civil.Date, reason string, blocked bool, coverage func() (CoverageInfo, error)) (CoverageInfo, error) {
 	if (p.Status == "deceased" || p.Status == "moved_out") && d.After(p.StatusDay) {
 		zh, en := "已死亡", "deceased"
 		if p.Status == "moved_out" {
@@ -366,7 +432,7 @@ func (s *Service) checkPersonBlock(ctx context.Context, p personRow, d civil.Dat
 		return CoverageInfo{}, apperr.New(apperr.Forbidden, "person_blocked", "该人员已被暂停即时结报: "+reason,
 			"the person is blocked from real-time settlement: "+reason)
 	}
-	cov, err := s.coverage.CoveredOn(ctx, s.db, p.ID, d)
+	cov, err := coverage()
 	if err != nil {
 		return cov, err
 	}
