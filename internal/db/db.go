@@ -171,6 +171,7 @@ func (d *DB) Close() error {
 		d.stopCheckpoints()
 	}
 	d.closeStmts()
+	d.closeGroupConn()
 	return d.sql.Close()
 }
 

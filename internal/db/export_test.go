@@ -6,3 +6,6 @@ func (d *DB) GroupWaiting() int {
 	defer d.group.mu.Unlock()
 	return len(d.group.queue)
 }
+
+// GroupCacheKiB is the page cache of the group-commit connection (tests).
+const GroupCacheKiB = groupCacheKiB

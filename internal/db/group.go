@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -45,6 +48,16 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupCall
 	leading bool
+	// conn is the connection every batch runs on, used only by the
+	// leader of the moment (leaders follow one another), opened on first
+	// use and kept: SQLite drops a connection's page cache whenever
+	// another connection has written since its last transaction, so
+	// writes spread over the pool re-read (one system call per page) the
+	// very pages the previous settlement changed; on one connection they
+	// stay in its cache. Its temp_store is MEMORY (see runGroup). nil
+	// after a failure that may have broken it: the next batch opens
+	// another.
+	conn *sql.Conn
 }
 
 type groupCall struct {
@@ -128,13 +141,6 @@ func (d *DB) leadGroup(self *groupCall) {
 // runGroup runs batch in one transaction, each call in a savepoint, and
 // sets every call's outcome. A batch of one is an ordinary transaction.
 func (d *DB) runGroup(batch []*groupCall) {
-	if len(batch) == 1 {
-		c := batch[0]
-		if c.err = c.ctx.Err(); c.err == nil {
-			c.err, c.panicked = runGuarded(func(*Tx) error { return d.inTxOnce(c.ctx, c.fn) }, nil)
-		}
-		return
-	}
 	fail := func(err error) {
 		for _, c := range batch {
 			if c.err == nil && c.panicked == nil {
@@ -142,23 +148,35 @@ func (d *DB) runGroup(batch []*groupCall) {
 			}
 		}
 	}
-	ctx := context.Background()
-	defer d.enterWrite(ctx)()
-	conn, err := d.sql.Conn(ctx)
+	conn, err := d.groupConn()
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer conn.Close()
-	// A savepoint keeps the pages it changes first in a sub-journal, by
-	// default a temporary file: in memory it is a few hundred kilobytes
-	// at most, and no file writes. The setting applies to transactions
-	// begun after it, and is undone before the connection goes back.
-	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+	keep := false // the connection is known sound after this batch
+	defer func() {
+		if !keep {
+			d.dropGroupConn()
+		}
+	}()
+	if _, err := conn.ExecContext(context.Background(), groupCachePragma); err != nil {
 		fail(err)
 		return
 	}
-	defer conn.ExecContext(ctx, "PRAGMA temp_store = DEFAULT") //nolint:errcheck // best effort: the default is also what a new connection has
+	if len(batch) == 1 {
+		c := batch[0]
+		if c.err = c.ctx.Err(); c.err == nil {
+			c.err, c.panicked = runGuarded(func(*Tx) error { return d.inConnTxOnce(c.ctx, conn, c.fn) }, nil)
+		}
+		// The caller's own error leaves the connection as sound as
+		// before (its transaction was rolled back); a panic, a
+		// cancellation (database/sql may then discard the connection)
+		// or a connection failure may not.
+		keep = c.panicked == nil && c.ctx.Err() == nil && (c.err == nil || !isConnFailure(c.err))
+		return
+	}
+	ctx := context.Background()
+	defer d.enterWrite(ctx)()
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		fail(err)
@@ -193,14 +211,72 @@ func (d *DB) runGroup(batch []*groupCall) {
 		}
 	}
 	if done == 0 {
-		_ = sqlTx.Rollback()
+		keep = sqlTx.Rollback() == nil
 		return
 	}
 	if err := sqlTx.Commit(); err != nil {
 		fail(err) // the ones that had succeeded learn that nothing was written
 		return
 	}
+	keep = true
 	d.counts.writes.Add(1)
+}
+
+// groupCacheKiB is the page cache of the batches' connection (SQLite's
+// default is 2 MiB): the pages settlements touch — the last leaves of the
+// append-only tables and indexes, and the totals, lines and indexes of the
+// people being treated — stay in memory instead of being read again.
+// SQLite resets a connection's cache size to the default whenever it
+// reloads the schema (after any other connection's CREATE, DROP or
+// ANALYZE), so every batch sets it again (a few microseconds, no I/O).
+const groupCacheKiB = 64 << 10
+
+var groupCachePragma = fmt.Sprintf("PRAGMA cache_size = -%d", groupCacheKiB)
+
+// groupConn returns the batches' connection, opening it if need be. A
+// savepoint keeps the pages it changes first in a sub-journal, by default
+// a temporary file: in memory it is a few hundred kilobytes at most, and
+// no file writes; the setting applies to transactions begun after it.
+func (d *DB) groupConn() (*sql.Conn, error) {
+	if c := d.group.conn; c != nil {
+		return c, nil
+	}
+	ctx := context.Background()
+	c, err := d.sql.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		_ = c.Raw(func(any) error { return driver.ErrBadConn }) // not back into the pool with the setting half-known
+		_ = c.Close()
+		return nil, err
+	}
+	d.group.conn = c
+	return c, nil
+}
+
+// dropGroupConn discards the batches' connection (closed, not returned to
+// the pool: it carries temp_store = MEMORY and may be broken).
+func (d *DB) dropGroupConn() {
+	if c := d.group.conn; c != nil {
+		d.group.conn = nil
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
+		_ = c.Close()
+	}
+}
+
+// closeGroupConn closes the batches' connection when the DB closes. No
+// batch runs any more: Close is called after the last write.
+func (d *DB) closeGroupConn() {
+	d.group.mu.Lock()
+	defer d.group.mu.Unlock()
+	d.dropGroupConn()
+}
+
+// isConnFailure reports whether err may mean the connection itself is in
+// an unknown state (rather than the statement or the data being refused).
+func isConnFailure(err error) bool {
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone)
 }
 
 // runGuarded runs fn, turning a panic into a value to re-raise in the

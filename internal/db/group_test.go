@@ -203,3 +203,64 @@ func TestInTxGroupConcurrentCounter(t *testing.T) {
 		}
 	})
 }
+
+// TestInTxGroupConnectionSurvives: on SQLite the batches run on one kept
+// connection with its own page cache; after a caller that panicked, one
+// whose context was cancelled in the middle of its transaction and one
+// that failed, the next caller still writes (the connection was replaced
+// or is sound), and nothing of the failed ones is there.
+func TestInTxGroupConnectionSurvives(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		groupTable(t, d)
+		ctx := context.Background()
+		write := func(ctx context.Context, k string, after func() error) error {
+			return d.InTxGroup(ctx, func(tx *db.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO group_probe (k, n) VALUES (?, 1)`, k); err != nil {
+					return err
+				}
+				return after()
+			})
+		}
+		cacheSize := func() int {
+			var n int
+			if err := d.InTxGroup(ctx, func(tx *db.Tx) error {
+				if d.Dialect() != db.SQLite {
+					return nil
+				}
+				return tx.QueryRowContext(ctx, `SELECT cache_size FROM pragma_cache_size`).Scan(&n) // evaluated when run, unlike a prepared PRAGMA
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if d.Dialect() == db.SQLite {
+			if n := cacheSize(); n != -db.GroupCacheKiB {
+				t.Fatalf("batches run with cache_size %d, want the group connection's -%d", n, db.GroupCacheKiB)
+			}
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the panic did not reach its caller")
+				}
+			}()
+			_ = write(ctx, "panicked", func() error { panic("boom") })
+		}()
+		cctx, cancel := context.WithCancel(ctx)
+		if err := write(cctx, "cancelled", func() error { cancel(); return cctx.Err() }); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled caller: %v", err)
+		}
+		if err := write(ctx, "failed", func() error { return errors.New("refused") }); err == nil {
+			t.Fatal("a failing caller succeeded")
+		}
+		if err := write(ctx, "ok", func() error { return nil }); err != nil {
+			t.Fatalf("the writer after the failures: %v", err)
+		}
+		if got := dbtest.Strings(t, d, `SELECT k FROM group_probe ORDER BY k`); fmt.Sprint(got) != "[ok]" {
+			t.Fatalf("rows %v, want only [ok]", got)
+		}
+		if n := cacheSize(); d.Dialect() == db.SQLite && n != -db.GroupCacheKiB {
+			t.Fatalf("the batches left their connection: cache_size %d", n)
+		}
+	})
+}
