@@ -194,8 +194,9 @@ func duplicateCandidates(ctx context.Context, q db.Querier, b rules.Bill) ([]rul
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	where := `s.id IN (` + marks(len(ids)) + `) AND ` + live + ` AND (s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?`
-	args := append(ids, b.PersonID, b.Begin, int64(b.MedFee))
+	where := `s.id IN (` + marks(len(ids)) + `) AND s.visit_id <> ? AND ` + live + ` AND
+		(s.person_id = ? AND v.begin_date = ? AND s.medfee_sumamt = ?`
+	args := append(ids, b.VisitID, b.PersonID, b.Begin, int64(b.MedFee))
 	if b.Invoice != "" {
 		where += ` OR s.invono = ?`
 		args = append(args, b.Invoice)
@@ -220,24 +221,25 @@ func duplicateCandidates(ctx context.Context, q db.Querier, b rules.Bill) ([]rul
 }
 
 // candidateIDs returns the settlements that may be b again, before the
-// checks that need their visits: of the 20 latest settlements of the
-// person at the institution with b's total, or with b's invoice number
-// there, those of another visit. Nearly every settlement has none (its
-// only match is itself), and then nothing more is read.
+// checks that need their rows and visits (loadBills): of the 20 latest
+// settlements of the person at the institution with b's total, or with b's
+// invoice number there, those other than b. Nearly every settlement has
+// none (its only match is itself), and then nothing more is read.
 //
-// The candidates are found through two indexes — the person's settlements
-// (settlements_person) and the institution's invoice numbers
-// (supervise_settlements_invoice) — as a UNION: with an OR, SQLite scans
-// every settlement of the institution, a cost that grows with the
-// institution's history on every settlement. The 20 latest are taken
-// before b itself and its visit's other settlements are left out, as the
-// single query that used to do all of it did: one candidate is enough for
-// a hit.
+// Both are found in covering indexes — the person's settlements
+// (settlements_stats_person, which holds institution and total) and the
+// institution's invoice numbers (supervise_settlements_invoice) — as a
+// UNION: with an OR, SQLite scans every settlement of the institution, a
+// cost that grows with the institution's history on every settlement.
+// Reading the visit too (to leave b's visit out here) would make SQLite
+// read the row of every settlement of the person: loadBills leaves it out.
+// The 20 latest are taken with b among them, as the single query that
+// used to do all of it did: one candidate is enough for a hit.
 func candidateIDs(ctx context.Context, q db.Querier, b rules.Bill) ([]any, error) {
-	cand := `SELECT id, visit_id FROM settlements WHERE person_id = ? AND institution_id = ? AND medfee_sumamt = ?`
+	cand := `SELECT id FROM settlements WHERE person_id = ? AND institution_id = ? AND medfee_sumamt = ?`
 	args := []any{b.PersonID, b.InstitutionID, int64(b.MedFee)}
 	if b.Invoice != "" {
-		cand += ` UNION SELECT id, visit_id FROM settlements WHERE institution_id = ? AND invono = ? AND invono <> ''`
+		cand += ` UNION SELECT id FROM settlements WHERE institution_id = ? AND invono = ? AND invono <> ''`
 		args = append(args, b.InstitutionID, b.Invoice)
 	}
 	rows, err := q.QueryContext(ctx, cand+` ORDER BY id DESC LIMIT 20`, args...)
@@ -247,11 +249,11 @@ func candidateIDs(ctx context.Context, q db.Querier, b rules.Bill) ([]any, error
 	defer rows.Close()
 	var ids []any
 	for rows.Next() {
-		var id, visit int64
-		if err := rows.Scan(&id, &visit); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		if id != b.SettlementID && visit != b.VisitID {
+		if id != b.SettlementID {
 			ids = append(ids, id)
 		}
 	}
