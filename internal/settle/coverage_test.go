@@ -106,6 +106,18 @@ func TestEnrollCoverageInVisitQuery(t *testing.T) {
 				t.Errorf("covered: tier %d, want 2 (the 2013 enrollment)", got.Tier)
 			}
 		}
+		// The read this saves: the coverage's own (the household's size is
+		// counted in the visit query under any coverage).
+		reads := func(svc *settle.Service, visit int64) int64 {
+			c0 := d.Counts()
+			county.Must(svc.PreSettle(ctx, settle.SettleRequest{VisitID: visit}))(t)
+			return d.Counts().Sub(c0).Reads
+		}
+		for name, saved := range map[string]int64{"covered": 1, "household": 1} {
+			if got := reads(apart, visits[name]) - reads(inQuery, visits[name]); got != saved {
+				t.Errorf("%s: %d reads fewer with the coverage in the visit query, want %d", name, got, saved)
+			}
+		}
 		// The waiting person's message names the day coverage starts.
 		_, err := inQuery.PreSettle(ctx, settle.SettleRequest{VisitID: visits["waiting"]})
 		if e, ok := apperr.As(err); !ok || e.En != "not covered on 2013-05-01: in the waiting period; covered from 2013-06-01" {
