@@ -17,10 +17,11 @@ import (
 
 // prepared is what a settlement reads before its transaction: checks that
 // need no lock (institution, person, block, coverage, scheme in force).
-// The visit, person, block and the id of the scheme in force are one
-// query (visitPerson), the coverage another (enroll.CoverageOf); the
-// scheme version's row and its parsed form come from memory after the
-// first settlement under it (schemestore.InForceByID).
+// The visit, person, block, the id of the scheme in force, the household's
+// active members and — under EnrollCoverage — the coverage facts are one
+// query (visitPerson; another coverage is asked on its own); the scheme
+// version's row and its parsed form come from memory after the first
+// settlement under it (schemestore.InForceByID).
 type prepared struct {
 	inst      institution.Institution
 	visit     Visit
