@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -46,8 +47,15 @@ func engineFigures(path string, opt Options) (*EngineFigures, error) {
 	return e, nil
 }
 
-// engineRate runs Calculate for about a second (short: 50 ms) on one goroutine.
+// engineRate runs Calculate for about a second (short: 50 ms) on one
+// goroutine and one core: GOMAXPROCS is 1 while it runs, so the garbage
+// collector's work for the settlements' allocations is done on that same
+// core and counted (with two, the collector ran beside it on the second
+// core, and concurrent marking made the goroutine itself 1.5× slower:
+// 1,400 ns vs 2,000–2,500 ns per settlement in `go test -bench
+// Calculate20Lines -cpu 1,2`). This is what `-cpu 1` measures too.
 func engineRate(s *scheme.Scheme, in *engine.Input, trace bool, short bool) float64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	if short {
 		n, start := 0, time.Now()
 		for time.Since(start) < 50*time.Millisecond {

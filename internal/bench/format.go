@@ -63,7 +63,7 @@ func (r *Report) Text(w io.Writer) {
 			orDash(strings.Join(r.Skipped, ", ")))
 	}
 	if e := r.Engine; e != nil {
-		fmt.Fprintf(w, "engine (one core, 20-line inpatient case): %.0f settlements/s without trace, %.0f with trace\n",
+		fmt.Fprintf(w, "engine (one core: GOMAXPROCS 1, 20-line inpatient case): %.0f settlements/s without trace, %.0f with trace\n",
 			e.PerSecond, e.PerSecondTrace)
 	}
 	if len(r.HIS) > 0 {
@@ -148,7 +148,7 @@ func (r *Report) Markdown(w io.Writer) {
 	}
 	fmt.Fprint(w, "\n\n")
 	if e := r.Engine; e != nil {
-		fmt.Fprintf(w, "Engine, one core (20-line inpatient case): **%s** settlements/s without trace, **%s** with trace.\n\n",
+		fmt.Fprintf(w, "Engine, one core (GOMAXPROCS 1 while measured; 20-line inpatient case): **%s** settlements/s without trace, **%s** with trace.\n\n",
 			thousands(e.PerSecond), thousands(e.PerSecondTrace))
 	}
 	if len(r.HIS) > 0 {
